@@ -1,0 +1,164 @@
+import { EventEmitter } from 'node:events';
+import amqp from 'amqplib';
+import type { Logger } from 'pino';
+
+export interface BrokerNames {
+  exchange: string;
+  inbox: string;
+  dead: string;
+  routingKey: string;
+}
+
+/** DESIGN.md §5: one topic exchange; per node an inbox bound to `to.<code>` and a dead-letter queue. */
+export function brokerNames(exchange: string, municipality: string): BrokerNames {
+  return {
+    exchange,
+    inbox: `${exchange}.${municipality}.inbox`,
+    dead: `${exchange}.${municipality}.dead`,
+    routingKey: routingKeyFor(municipality),
+  };
+}
+
+export const routingKeyFor = (municipality: string) => `to.${municipality}`;
+
+export type Delivery = amqp.ConsumeMessage;
+
+export interface PublishResult {
+  routed: boolean;
+}
+
+/**
+ * One connection with a confirm channel for publishing and a channel for consuming.
+ * Reconnects by itself with backoff; emits 'up' after each (re)connect and 'down' when lost.
+ */
+export class Broker extends EventEmitter {
+  private connection?: amqp.ChannelModel;
+  private publisher?: amqp.ConfirmChannel;
+  private consumer?: amqp.Channel;
+  private stopped = false;
+  private returned = new Set<string>();
+  private reconnectTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly url: string,
+    readonly names: BrokerNames,
+    private readonly log: Logger,
+    private readonly onDelivery: (delivery: Delivery, ack: () => void) => void,
+    private readonly prefetch = 64,
+  ) {
+    super();
+  }
+
+  get isUp(): boolean {
+    return this.publisher !== undefined;
+  }
+
+  start(): void {
+    void this.connect(0);
+  }
+
+  private async connect(attempt: number): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const connection = await amqp.connect(this.url, { clientProperties: { connection_name: this.names.inbox } });
+      connection.on('error', (error) => this.log.warn({ err: error.message }, 'broker connection error'));
+      connection.on('close', () => this.lost('connection closed'));
+      const publisher = await connection.createConfirmChannel();
+      const consumer = await connection.createChannel();
+      for (const channel of [publisher, consumer]) {
+        channel.on('error', (error) => this.log.warn({ err: error.message }, 'broker channel error'));
+        // A closed channel cannot be reused: start over with a fresh connection.
+        channel.on('close', () => void connection.close().catch(() => undefined));
+      }
+      publisher.on('return', (message: amqp.Message) => {
+        if (message.properties.messageId) this.returned.add(message.properties.messageId);
+      });
+      await this.declareTopology(publisher);
+      await consumer.prefetch(this.prefetch);
+      // An ack must go to the channel that delivered: after a reconnect the old tag is unknown, and
+      // the broker redelivers what was not acked anyway.
+      const ackOn = (d: Delivery) => () => {
+        if (this.consumer === consumer) consumer.ack(d);
+      };
+      await consumer.consume(this.names.inbox, (d) => d && this.onDelivery(d, ackOn(d)), { noAck: false });
+      this.connection = connection;
+      this.publisher = publisher;
+      this.consumer = consumer;
+      this.log.info({ inbox: this.names.inbox }, 'broker connected');
+      this.emit('up');
+    } catch (error) {
+      const delay = Math.min(500 * 2 ** attempt, 10_000);
+      this.log.warn({ err: (error as Error).message, retryInMs: delay }, 'broker unreachable');
+      this.reconnectTimer = setTimeout(() => void this.connect(attempt + 1), delay);
+    }
+  }
+
+  private lost(reason: string): void {
+    const wasUp = this.publisher !== undefined;
+    this.connection = undefined;
+    this.publisher = undefined;
+    this.consumer = undefined;
+    if (this.stopped || !wasUp) return;
+    this.log.warn({ reason }, 'broker connection lost; reconnecting');
+    this.emit('down');
+    this.reconnectTimer = setTimeout(() => void this.connect(0), 250);
+  }
+
+  /** Idempotent: the same declarations on every start and reconnect. */
+  private async declareTopology(channel: amqp.Channel): Promise<void> {
+    const { exchange, inbox, dead, routingKey } = this.names;
+    await channel.assertExchange(exchange, 'topic', { durable: true });
+    await channel.assertQueue(dead, { durable: true });
+    // Anything rejected without our own dead-lettering still lands in the dead queue.
+    await channel.assertQueue(inbox, { durable: true, deadLetterExchange: '', deadLetterRoutingKey: dead });
+    await channel.bindQueue(inbox, exchange, routingKey);
+  }
+
+  /**
+   * Publishes persistent envelopes with publisher confirms. mandatory: a recipient with no
+   * bound queue is reported as not routed instead of vanishing.
+   */
+  async publishBatch(items: { routingKey: string; messageId: string; body: string }[]): Promise<PublishResult[]> {
+    const channel = this.publisher;
+    if (!channel) throw new Error('broker is down');
+    for (const item of items) {
+      this.returned.delete(item.messageId);
+      channel.publish(this.names.exchange, item.routingKey, Buffer.from(item.body), {
+        persistent: true,
+        mandatory: true,
+        messageId: item.messageId,
+        contentType: 'application/jose',
+        timestamp: Math.floor(Date.now() / 1000),
+      });
+    }
+    await channel.waitForConfirms();
+    // basic.return precedes the ack of the same message, so returns are known by now.
+    return items.map((item) => {
+      const routed = !this.returned.delete(item.messageId);
+      return { routed };
+    });
+  }
+
+  /** Keeps a refused message with its refusal code, then the caller acks the original. */
+  async deadLetter(delivery: Delivery, code: string, detail: string): Promise<void> {
+    const channel = this.publisher;
+    if (!channel) throw new Error('broker is down');
+    channel.sendToQueue(this.names.dead, delivery.content, {
+      persistent: true,
+      messageId: delivery.properties.messageId,
+      contentType: delivery.properties.contentType,
+      headers: { 'x-kommunebro-code': code, 'x-kommunebro-detail': detail.slice(0, 500), 'x-kommunebro-dead-lettered-at': new Date().toISOString() },
+    });
+    await channel.waitForConfirms();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    const connection = this.connection;
+    this.connection = undefined;
+    this.publisher = undefined;
+    this.consumer = undefined;
+    await connection?.close().catch(() => undefined);
+  }
+}

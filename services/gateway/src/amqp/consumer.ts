@@ -1,0 +1,106 @@
+import type { Delivery, Broker } from './broker.ts';
+import { InboundRefused, receiveMessage } from '../pipeline/inbound.ts';
+import type { PipelineDeps } from '../pipeline/context.ts';
+
+export interface RetryPolicy {
+  attempts: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { attempts: 10, firstDelayMs: 250, maxDelayMs: 30_000 };
+
+/**
+ * Feeds deliveries to the inbound pipeline and settles them: accepted → ack; refused → dead
+ * letter with its code, audit, then ack; transient failure → retry with backoff, and after the
+ * last attempt dead letter as `retries_exhausted`. Nothing is acked before it is stored or kept.
+ */
+export class InboundConsumer {
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly broker: () => Broker,
+    private readonly retry: RetryPolicy = defaultRetryPolicy,
+  ) {}
+
+  handle = (delivery: Delivery, ack: () => void): void => {
+    const work = this.settle(delivery, ack).catch((error) => {
+      // Could not even dead-letter (broker gone): leave it unacked; the broker redelivers it.
+      this.deps.log.error({ err: (error as Error).message, messageId: delivery.properties.messageId }, 'delivery left for redelivery');
+    });
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  };
+
+  private async settle(delivery: Delivery, ack: () => void): Promise<void> {
+    const { deps } = this;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await receiveMessage(deps, { body: delivery.content, userId: delivery.properties.userId });
+        ack();
+        return;
+      } catch (error) {
+        if (error instanceof InboundRefused) {
+          await this.refuse(delivery, error);
+          ack();
+          return;
+        }
+        if (attempt >= this.retry.attempts || this.stopping) {
+          if (this.stopping) return; // unacked: redelivered to the next consumer
+          await this.refuse(delivery, undefined, (error as Error).message);
+          ack();
+          return;
+        }
+        const delay = Math.min(this.retry.firstDelayMs * 2 ** (attempt - 1), this.retry.maxDelayMs);
+        deps.metrics.retries.inc();
+        deps.log.warn({ err: (error as Error).message, attempt, retryInMs: delay, amqpMessageId: delivery.properties.messageId }, 'inbound processing failed; retrying');
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private async refuse(delivery: Delivery, refused?: InboundRefused, transientError?: string): Promise<void> {
+    const { deps } = this;
+    const code = refused?.refusal.code ?? 'retries_exhausted';
+    const detail = refused?.refusal.detail ?? `gave up after ${this.retry.attempts} attempts: ${transientError ?? ''}`;
+    const envelope = refused?.envelope;
+    await this.broker().deadLetter(delivery, code, detail);
+    deps.metrics.refused.inc({ direction: 'in', code });
+    deps.metrics.deadLettered.inc({ code });
+    const facts = { messageId: envelope?.id, type: envelope?.type, from: envelope?.from, code };
+    deps.log.warn(facts, 'inbound message refused and dead-lettered');
+    try {
+      await deps.audit.record({
+        actor: envelope ? `node:${envelope.from}` : 'unauthenticated',
+        action: 'message.receive',
+        outcome: 'refused',
+        code,
+        messageId: envelope?.id,
+        detail: { type: envelope?.type, from: envelope?.from, detail: detail.slice(0, 500), deadLettered: true },
+      });
+    } catch (error) {
+      deps.log.error({ ...facts, err: (error as Error).message }, 'audit entry for a refusal could not be written');
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  async drain(): Promise<void> {
+    this.stopping = true;
+    for (const wake of [...this.sleepers]) wake();
+    await Promise.allSettled([...this.inFlight]);
+  }
+}

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+
+/** What every node signs and sends: routing facts around a type-specific payload. */
+export interface Envelope {
+  id: string;
+  type: string;
+  from: string;
+  to: string;
+  conversationId: string;
+  inReplyTo?: string;
+  consentId?: string;
+  createdAt: string;
+  expiresAt: string;
+  payload: Record<string, unknown>;
+}
+
+/** Protocol signals, answered by the receiving node itself. */
+export const receiptType = 'receipt';
+export const errorType = 'error';
+export const isSignal = (type: string) => type === receiptType || type === errorType;
+
+/** How long a message stays acceptable after it was made: long enough for a broker outage. */
+export const messageLifetimeDays = 30;
+
+export function newEnvelope(fields: Omit<Envelope, 'id' | 'createdAt' | 'expiresAt' | 'conversationId'> & { conversationId?: string }, now = new Date()): Envelope {
+  const expires = new Date(now.getTime() + messageLifetimeDays * 24 * 3600 * 1000);
+  return {
+    id: randomUUID(),
+    ...fields,
+    conversationId: fields.conversationId ?? randomUUID(),
+    createdAt: now.toISOString(),
+    expiresAt: expires.toISOString(),
+  };
+}
+
+export function signalFor(original: Pick<Envelope, 'id' | 'from' | 'to' | 'conversationId'>, type: 'receipt' | 'error', payload: Record<string, unknown>, now = new Date()): Envelope {
+  return newEnvelope(
+    { type, from: original.to, to: original.from, conversationId: original.conversationId, inReplyTo: original.id, payload },
+    now,
+  );
+}

@@ -1,0 +1,65 @@
+// Every refusal has one stable code, used alike in HTTP problems, error signals to partners,
+// the audit log, logs and metrics. Texts never hold personal data (no CPR, no payload values).
+
+export const refusals = {
+  unauthenticated: { status: 401, title: 'A valid bearer token is required' },
+  role_forbidden: { status: 403, title: 'Your role may not do this' },
+  body_malformed: { status: 400, title: 'The request body is not valid JSON' },
+  request_too_large: { status: 413, title: 'The request body is too large' },
+  not_found: { status: 404, title: 'Not found' },
+  query_invalid: { status: 400, title: 'A query parameter is invalid' },
+  envelope_invalid: { status: 400, title: 'The message envelope is invalid' },
+  schema_invalid: { status: 400, title: 'The payload does not match its schema' },
+  unknown_type: { status: 400, title: 'No collaboration model defines this message type' },
+  contract_forbids: { status: 403, title: 'The collaboration model does not allow this message' },
+  consent_missing: { status: 422, title: 'The message needs a consent as its legal basis' },
+  message_too_large: { status: 413, title: 'The message exceeds the size limit' },
+  jws_malformed: { status: 400, title: 'The message is not a well-formed JWS' },
+  alg_not_allowed: { status: 400, title: 'Only ES256 signatures are accepted' },
+  key_unknown: { status: 400, title: 'The signing key is not in the trust store' },
+  key_wrong_municipality: { status: 400, title: 'The signing key belongs to another municipality' },
+  key_not_active: { status: 400, title: 'The signing key is not active' },
+  signature_invalid: { status: 400, title: 'The signature does not verify' },
+  wrong_recipient: { status: 400, title: 'The message is not addressed to this node' },
+  message_expired: { status: 400, title: 'The message has expired' },
+  unsolicited_signal: { status: 400, title: 'The receipt or error refers to no message sent to its sender' },
+  retries_exhausted: { status: 503, title: 'Processing failed repeatedly on a transient error' },
+  internal_error: { status: 500, title: 'Internal error' },
+} as const;
+
+export type RefusalCode = keyof typeof refusals;
+
+export interface SchemaProblem {
+  pointer: string;
+  message: string;
+}
+
+/** A permanent refusal: retrying the same input cannot succeed. */
+export class Refusal extends Error {
+  readonly permanent = true;
+  constructor(
+    readonly code: RefusalCode,
+    readonly detail?: string,
+    readonly problems?: SchemaProblem[],
+  ) {
+    super(detail ? `${code}: ${detail}` : code);
+  }
+  get status(): number {
+    return refusals[this.code].status;
+  }
+  get title(): string {
+    return refusals[this.code].title;
+  }
+}
+
+/** A failure of something we depend on (database, broker): the same input may succeed later. */
+export class TransientError extends Error {
+  readonly permanent = false;
+  constructor(message: string, readonly cause?: unknown) {
+    super(message);
+  }
+}
+
+export function isPermanent(error: unknown): error is Refusal {
+  return error instanceof Refusal;
+}

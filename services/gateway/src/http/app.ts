@@ -1,0 +1,90 @@
+import express, { type Request, type Response } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { roles, type Role } from '../config/index.ts';
+import { Refusal } from '../domain/errors.ts';
+import type { PublicJwk } from '../crypto/jws.ts';
+import type { Direction, MessageFilter, MessageStatus } from '../data/messages.ts';
+import type { PipelineDeps } from '../pipeline/context.ts';
+import { sendMessage } from '../pipeline/outbound.ts';
+import { allow, bearerAuth, callerOf } from './auth.ts';
+import { problemHandler } from './problem.ts';
+
+export interface HttpDeps {
+  pipeline: PipelineDeps;
+  tokens: Map<string, Role>;
+  publicJwks: () => { keys: PublicJwk[] };
+  health: () => Promise<{ database: 'up' | 'down'; broker: 'up' | 'down' }>;
+  log: Logger;
+}
+
+const statuses: MessageStatus[] = ['queued', 'sent', 'delivered', 'rejected', 'failed', 'accepted'];
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function messageFilter(query: Request['query']): MessageFilter {
+  const one = (name: string) => {
+    const value = query[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') throw new Refusal('query_invalid', `${name} must be given once`);
+    return value;
+  };
+  const direction = one('direction');
+  if (direction !== undefined && direction !== 'in' && direction !== 'out') throw new Refusal('query_invalid', 'direction must be in or out');
+  const status = one('status');
+  if (status !== undefined && !statuses.includes(status as MessageStatus)) throw new Refusal('query_invalid', `status must be one of ${statuses.join(', ')}`);
+  const conversationId = one('conversationId');
+  if (conversationId !== undefined && !uuid.test(conversationId)) throw new Refusal('query_invalid', 'conversationId must be a UUID');
+  const type = one('type');
+  if (type !== undefined && !/^[a-z.-]{1,64}$/.test(type)) throw new Refusal('query_invalid', 'type is not a message type name');
+  const limit = Number(one('limit') ?? 100);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new Refusal('query_invalid', 'limit must be 1 to 1000');
+  return { direction: direction as Direction | undefined, status: status as MessageStatus | undefined, conversationId, type, limit };
+}
+
+export function createApp(deps: HttpDeps): express.Express {
+  const { pipeline } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(helmet());
+
+  app.get('/health', async (_req: Request, res: Response) => {
+    const checks = await deps.health();
+    const up = checks.database === 'up' && checks.broker === 'up';
+    res.status(up ? 200 : 503).json({ status: up ? 'up' : 'down', municipality: pipeline.municipality, checks });
+  });
+
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.json(deps.publicJwks());
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(pipeline.metrics.registry.contentType).send(await pipeline.metrics.registry.metrics());
+  });
+
+  const api = express.Router();
+  api.use(bearerAuth(deps.tokens));
+  api.use(express.json({ limit: pipeline.maxMessageBytes, strict: true }));
+
+  // Which role may send which type is the collaboration model's decision, made in the pipeline.
+  api.post('/messages', allow(...roles), async (req, res) => {
+    const message = await sendMessage(pipeline, callerOf(res), req.body);
+    res.status(202).location(`/messages/${message.id}`).json({ id: message.id, conversationId: message.conversationId, status: message.status });
+  });
+
+  api.get('/messages/:id', allow(...roles), async (req, res) => {
+    const id = req.params.id as string;
+    const message = uuid.test(id) ? await pipeline.messages.find(id) : null;
+    if (!message) throw new Refusal('not_found', 'no message with that id');
+    res.json(message);
+  });
+
+  api.get('/messages', allow(...roles), async (req, res) => {
+    res.json({ messages: await pipeline.messages.list(messageFilter(req.query)) });
+  });
+
+  app.use(api);
+  app.use((_req, _res, next) => next(new Refusal('not_found', 'no such endpoint')));
+  app.use(problemHandler(deps.log));
+  return app;
+}

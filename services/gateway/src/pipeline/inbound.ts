@@ -1,0 +1,177 @@
+import type jose from 'node-jose';
+import { parseCompactJws, verifyWith } from '../crypto/jws.ts';
+import { Refusal } from '../domain/errors.ts';
+import { errorType, isSignal, receiptType, signalFor, type Envelope } from '../domain/envelope.ts';
+import { runSteps, type PipelineDeps, type Step } from './context.ts';
+
+export interface InboundDelivery {
+  body: Buffer;
+  /** RabbitMQ-validated user_id; matched against the sender's broker user in the trust issue. */
+  userId?: string;
+}
+
+export type InboundOutcome =
+  | { kind: 'accepted'; envelope: Envelope }
+  | { kind: 'duplicate'; envelope: Envelope }
+  | { kind: 'signal'; envelope: Envelope };
+
+/** A permanent refusal of an inbound message, with the envelope when the signature verified. */
+export class InboundRefused extends Error {
+  constructor(readonly refusal: Refusal, readonly envelope?: Envelope) {
+    super(refusal.message);
+  }
+}
+
+interface InboundContext {
+  delivery: InboundDelivery;
+  now: Date;
+  jws?: string;
+  kid?: string;
+  claims?: Record<string, unknown>;
+  key?: jose.JWK.Key;
+  /** Set once the signature verified: only then may an error signal go back. */
+  envelope?: Envelope;
+  outcome?: InboundOutcome;
+}
+
+/** At most maxMessageBytes (256 KiB by default), before anything is parsed. */
+const limitSize: Step<InboundContext> = (ctx, deps) => {
+  if (ctx.delivery.body.length > deps.maxMessageBytes) {
+    throw new Refusal('message_too_large', `${ctx.delivery.body.length} bytes, limit ${deps.maxMessageBytes}`);
+  }
+};
+
+/** A compact JWS with alg ES256 and a kid. */
+const parseJws: Step<InboundContext> = (ctx) => {
+  ctx.jws = ctx.delivery.body.toString('utf8').trim();
+  const parsed = parseCompactJws(ctx.jws);
+  ctx.kid = parsed.kid;
+  ctx.claims = parsed.claims;
+};
+
+/** The kid names an active key of the municipality the message claims to come from. */
+const findSenderKey: Step<InboundContext> = async (ctx, deps) => {
+  ctx.key = await deps.trust.keyFor(ctx.kid!, ctx.claims!.from);
+};
+
+/** The signature verifies with that key alone; from here on the claims are the verified ones. */
+const verifySignature: Step<InboundContext> = async (ctx, deps) => {
+  const verified = await verifyWith(ctx.key!, ctx.jws!);
+  deps.schemas.assertValid('envelope', verified, '', 'envelope_invalid');
+  ctx.envelope = verified as unknown as Envelope;
+};
+
+/** Addressed to this node. */
+const checkRecipient: Step<InboundContext> = (ctx, deps) => {
+  if (ctx.envelope!.to !== deps.municipality) {
+    throw new Refusal('wrong_recipient', `addressed to ${ctx.envelope!.to}, this node is ${deps.municipality}`);
+  }
+};
+
+/** Not past its expiry. */
+const checkExpiry: Step<InboundContext> = (ctx) => {
+  if (new Date(ctx.envelope!.expiresAt).getTime() < ctx.now.getTime()) {
+    throw new Refusal('message_expired', `expired at ${ctx.envelope!.expiresAt}`);
+  }
+};
+
+/** A receipt or error signal updates the message we sent, and ends the pipeline. */
+const handleSignal: Step<InboundContext> = async (ctx, deps) => {
+  const e = ctx.envelope!;
+  if (!isSignal(e.type)) return;
+  deps.schemas.assertValid(e.type, e.payload, '/payload');
+  const messageId = e.payload.messageId as string;
+  const updated =
+    e.type === receiptType
+      ? await deps.messages.markDelivered(messageId, e.from, ctx.jws!, ctx.now)
+      : await deps.messages.markRejected(messageId, e.from, e.payload.code as string, (e.payload.detail as string | undefined) ?? null, ctx.jws!, ctx.now);
+  if (!updated && !(await deps.messages.isOurs(messageId, e.from))) {
+    throw new Refusal('unsolicited_signal', `${e.type} for a message not sent to ${e.from}`);
+  }
+  if (updated && e.type === receiptType) {
+    const sent = await deps.messages.find(messageId);
+    if (sent) deps.metrics.deliveryLatency.observe((ctx.now.getTime() - new Date(sent.createdAt).getTime()) / 1000);
+  }
+  ctx.outcome = { kind: 'signal', envelope: e };
+  return 'done';
+};
+
+/** The payload matches the schema of its type, and a collaboration model defines the type. */
+const validatePayload: Step<InboundContext> = (ctx, deps) => {
+  const e = ctx.envelope!;
+  if (!deps.contracts.rule(e.type) || !deps.schemas.has(e.type)) throw new Refusal('unknown_type', `type ${e.type}`);
+  deps.schemas.assertValid(e.type, e.payload, '/payload');
+};
+
+/** The model allows it. Agreements and conversation states come with the contracts issue. */
+const checkContract: Step<InboundContext> = (ctx, deps) => {
+  const rule = deps.contracts.rule(ctx.envelope!.type)!;
+  if (rule.requiresInReplyTo && !ctx.envelope!.inReplyTo) {
+    throw new Refusal('contract_forbids', `${ctx.envelope!.type} must answer a message (inReplyTo)`);
+  }
+};
+
+/** A consent-based type names the sender's consent. The sender's log is the authority; recording it here comes with the consent issue. */
+const checkLegalBasis: Step<InboundContext> = (ctx, deps) => {
+  const rule = deps.contracts.rule(ctx.envelope!.type)!;
+  if (rule.legalBasis.kind === 'consent' && !ctx.envelope!.consentId) {
+    throw new Refusal('consent_missing', `${ctx.envelope!.type} arrived without consentId`);
+  }
+};
+
+/** Stored once with its receipt queued, in one transaction; a known id is a replay and is not processed again. */
+const store: Step<InboundContext> = async (ctx, deps) => {
+  const e = ctx.envelope!;
+  const receipt = signalFor(e, receiptType, { messageId: e.id, receivedAt: ctx.now.toISOString() }, ctx.now);
+  const stored = await deps.messages.storeInbound(e, ctx.jws!, receipt, ctx.now);
+  ctx.outcome = { kind: stored ? 'accepted' : 'duplicate', envelope: e };
+  if (stored) deps.nudgeRelay();
+};
+
+export const inboundSteps = [
+  limitSize,
+  parseJws,
+  findSenderKey,
+  verifySignature,
+  checkRecipient,
+  checkExpiry,
+  handleSignal,
+  validatePayload,
+  checkContract,
+  checkLegalBasis,
+  store,
+] as const;
+
+/**
+ * Runs the inbound steps. A Refusal is permanent: when the sender is authentic (signature
+ * verified) and the message is not itself a signal, a signed error signal goes back.
+ * Any other error is transient and propagates for the consumer to retry.
+ */
+export async function receiveMessage(deps: PipelineDeps, delivery: InboundDelivery): Promise<InboundOutcome> {
+  const ctx: InboundContext = { delivery, now: deps.now() };
+  try {
+    await runSteps(inboundSteps, ctx, deps);
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    const e = ctx.envelope;
+    if (e && !isSignal(e.type)) {
+      await deps.outbox.enqueue('error', signalFor(e, errorType, { messageId: e.id, code: error.code, detail: error.detail?.slice(0, 2000) }, ctx.now));
+      deps.nudgeRelay();
+    }
+    throw new InboundRefused(error, e);
+  }
+  const outcome = ctx.outcome!;
+  const e = outcome.envelope;
+  if (outcome.kind === 'accepted') {
+    deps.metrics.accepted.inc({ type: e.type });
+    await deps.audit.record({ actor: `node:${e.from}`, action: 'message.receive', outcome: 'accepted', messageId: e.id, detail: { type: e.type, from: e.from } });
+    deps.log.info({ messageId: e.id, type: e.type, from: e.from }, 'message accepted');
+  } else if (outcome.kind === 'duplicate') {
+    deps.metrics.duplicates.inc();
+    await deps.audit.record({ actor: `node:${e.from}`, action: 'message.receive', outcome: 'refused', code: 'duplicate', messageId: e.id, detail: { type: e.type, from: e.from } });
+    deps.log.info({ messageId: e.id, type: e.type, from: e.from }, 'duplicate message not processed again');
+  } else {
+    deps.log.info({ messageId: e.payload.messageId, signal: e.type, from: e.from }, 'signal received');
+  }
+  return outcome;
+}

@@ -1,0 +1,26 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per node, so several nodes can live in one test process. */
+export function createMetrics(municipality: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ municipality });
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    sent: new Counter({ name: 'kommunebro_messages_sent_total', help: 'Envelopes published and confirmed by the broker', labelNames: ['kind'], registers: [registry] }),
+    accepted: new Counter({ name: 'kommunebro_messages_accepted_total', help: 'Inbound messages accepted and stored', labelNames: ['type'], registers: [registry] }),
+    refused: new Counter({ name: 'kommunebro_messages_refused_total', help: 'Refusals by stable code', labelNames: ['direction', 'code'], registers: [registry] }),
+    duplicates: new Counter({ name: 'kommunebro_messages_duplicate_total', help: 'Inbound messages seen before, not processed again', registers: [registry] }),
+    deadLettered: new Counter({ name: 'kommunebro_dead_letters_total', help: 'Inbound messages sent to the dead-letter queue', labelNames: ['code'], registers: [registry] }),
+    retries: new Counter({ name: 'kommunebro_inbound_retries_total', help: 'Inbound processing retried after a transient failure', registers: [registry] }),
+    outboxPending: new Gauge({ name: 'kommunebro_outbox_pending', help: 'Envelopes waiting to be published', registers: [registry] }),
+    deliveryLatency: new Histogram({
+      name: 'kommunebro_delivery_seconds',
+      help: 'From accepted by the API to receipt verified',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,96 @@
+import { Refusal } from '../domain/errors.ts';
+import { newEnvelope, type Envelope } from '../domain/envelope.ts';
+import type { MessageTypeRule } from '../domain/contracts.ts';
+import type { MessageRecord } from '../data/messages.ts';
+import { runSteps, type Caller, type PipelineDeps, type Step } from './context.ts';
+
+/** What a caller posts to `POST /messages`. */
+export interface SendRequest {
+  type: string;
+  to: string;
+  conversationId?: string;
+  inReplyTo?: string;
+  consentId?: string;
+  payload: Record<string, unknown>;
+}
+
+interface OutboundContext {
+  caller: Caller;
+  request: Record<string, unknown>;
+  rule?: MessageTypeRule;
+  envelope?: Envelope;
+  stored?: MessageRecord;
+}
+
+/** The request has the shape of an envelope the caller may fill in. */
+const validateRequest: Step<OutboundContext> = (ctx, deps) => {
+  deps.schemas.assertValid('send-request', ctx.request, '', 'schema_invalid');
+};
+
+/** The type belongs to a collaboration model, and the caller's role may send it. */
+const checkRole: Step<OutboundContext> = (ctx, deps) => {
+  const rule = deps.contracts.rule(ctx.request.type as string);
+  if (!rule) throw new Refusal('unknown_type', `type ${String(ctx.request.type)}`);
+  if (!rule.userRoles.includes(ctx.caller.role)) {
+    throw new Refusal('role_forbidden', `role ${ctx.caller.role} may not send ${String(ctx.request.type)}`);
+  }
+  ctx.rule = rule;
+};
+
+/** The payload matches the schema of its message type. */
+const validatePayload: Step<OutboundContext> = (ctx, deps) => {
+  deps.schemas.assertValid(ctx.request.type as string, ctx.request.payload, '/payload');
+};
+
+/** The model allows this message here. Agreements and conversation states come with the contracts issue. */
+const checkContract: Step<OutboundContext> = (ctx, deps) => {
+  if (ctx.request.to === deps.municipality) throw new Refusal('contract_forbids', 'a node does not send to itself');
+  if (ctx.rule?.requiresInReplyTo && !ctx.request.inReplyTo) {
+    throw new Refusal('contract_forbids', `${String(ctx.request.type)} must answer a message (inReplyTo)`);
+  }
+};
+
+/** A consent-based type carries a consent id. Checking it against the consent log comes with the consent issue. */
+const checkLegalBasis: Step<OutboundContext> = (ctx) => {
+  if (ctx.rule?.legalBasis.kind === 'consent' && !ctx.request.consentId) {
+    throw new Refusal('consent_missing', `${String(ctx.request.type)} needs consentId (${ctx.rule.legalBasis.reference ?? 'consent'})`);
+  }
+};
+
+/** Message and outbox row in one transaction; the relay signs and publishes. */
+const store: Step<OutboundContext> = async (ctx, deps) => {
+  const r = ctx.request as unknown as SendRequest;
+  ctx.envelope = newEnvelope(
+    {
+      type: r.type,
+      from: deps.municipality,
+      to: r.to,
+      conversationId: r.conversationId,
+      inReplyTo: r.inReplyTo,
+      consentId: r.consentId,
+      payload: r.payload,
+    },
+    deps.now(),
+  );
+  ctx.stored = await deps.messages.storeOutbound(ctx.envelope);
+  deps.nudgeRelay();
+};
+
+export const outboundSteps = [validateRequest, checkRole, validatePayload, checkContract, checkLegalBasis, store] as const;
+
+export async function sendMessage(deps: PipelineDeps, caller: Caller, request: unknown): Promise<MessageRecord> {
+  const ctx: OutboundContext = { caller, request: (request ?? {}) as Record<string, unknown> };
+  try {
+    await runSteps(outboundSteps, ctx, deps);
+  } catch (error) {
+    if (error instanceof Refusal) {
+      deps.metrics.refused.inc({ direction: 'out', code: error.code });
+      await deps.audit.record({ actor: caller.subject, action: 'message.send', outcome: 'refused', code: error.code, detail: { type: String(ctx.request.type), to: String(ctx.request.to) } });
+    }
+    throw error;
+  }
+  const stored = ctx.stored!;
+  await deps.audit.record({ actor: caller.subject, action: 'message.send', outcome: 'accepted', messageId: stored.id, detail: { type: stored.type, to: stored.to } });
+  deps.log.info({ messageId: stored.id, type: stored.type, to: stored.to }, 'message queued');
+  return stored;
+}

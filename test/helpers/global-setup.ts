@@ -1,0 +1,5 @@
+import { ensureTemplate } from './postgres.ts';
+
+export default async function setup(): Promise<void> {
+  await ensureTemplate();
+}

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+
+/** A valid street-sleeper notice request as an outreach worker in København would send it. */
+export function noticeRequest(to = '165', overrides: Record<string, unknown> = {}) {
+  return {
+    type: 'street-sleeper.notice',
+    to,
+    consentId: 'consent-test-1',
+    payload: {
+      citizen: { cpr: '0101801234', name: 'Jens Jensen' },
+      observed: { place: 'Hovedbanegården, København V', at: '2026-11-27T06:40:00Z' },
+      wishes: ['go-home'],
+      outreachContact: { name: 'Mette Holm', phone: '+45 33 66 33 66' },
+    },
+    ...overrides,
+  };
+}
+
+/** A full envelope (as the relay would sign it) for crafting messages by hand. */
+export function noticeEnvelope(from: string, to: string, overrides: Record<string, unknown> = {}) {
+  const now = new Date();
+  return {
+    id: randomUUID(),
+    type: 'street-sleeper.notice',
+    from,
+    to,
+    conversationId: randomUUID(),
+    consentId: 'consent-test-1',
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + 3600_000).toISOString(),
+    payload: noticeRequest(to).payload,
+    ...overrides,
+  };
+}

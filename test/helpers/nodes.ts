@@ -1,0 +1,122 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import amqp from 'amqplib';
+import { pino } from 'pino';
+import { loadConfig, type Role } from '../../services/gateway/src/config/index.ts';
+import { loadOrCreateSigningKey, type SigningKey } from '../../services/gateway/src/crypto/jws.ts';
+import { createNode, type GatewayNode, type NodeOptions } from '../../services/gateway/src/node.ts';
+import { brokerNames } from '../../services/gateway/src/amqp/broker.ts';
+import { createTestDatabase } from './postgres.ts';
+
+export const amqpUrl = process.env.KB_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+export const roleToken = (code: string, role: Role) => `test-${code}-${role}-token-0123456789`;
+const allRoles: Role[] = ['outreach', 'shelter', 'caseworker', 'finance', 'admin'];
+
+export interface TestNode {
+  code: string;
+  node: GatewayNode;
+  url: string;
+  key: SigningKey;
+  token: (role: Role) => string;
+}
+
+/**
+ * Nodes on the real RabbitMQ and PostgreSQL, each with its own database and an exchange of its
+ * own test (so queue names never collide), trusting each other's keys as the federation does.
+ */
+export class TestFederation {
+  readonly exchange = `kbtest-${randomBytes(4).toString('hex')}`;
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'kb-test-'));
+  readonly trustDir = path.join(this.dir, 'trust');
+  readonly nodes = new Map<string, TestNode>();
+  private readonly drops: (() => Promise<void>)[] = [];
+
+  /** Keys are made first so every node can trust every other before it starts. */
+  async start(codes: string[], options: NodeOptions & { extraTrusted?: string[] } = {}): Promise<void> {
+    const keys = new Map<string, SigningKey>();
+    for (const code of [...codes, ...(options.extraTrusted ?? [])]) {
+      keys.set(code, await loadOrCreateSigningKey(this.keyDir(code), code));
+    }
+    for (const [code, key] of keys) {
+      writeFileSync(path.join(this.trustDirOf(), `${code}.jwks.json`), JSON.stringify({ keys: [key.publicJwk] }));
+    }
+    for (const code of codes) await this.startNode(code, options);
+  }
+
+  keyDir(code: string): string {
+    return path.join(this.dir, code, 'keys');
+  }
+
+  private trustDirOf(): string {
+    mkdirSync(this.trustDir, { recursive: true });
+    return this.trustDir;
+  }
+
+  async startNode(code: string, options: NodeOptions = {}, env: Record<string, string> = {}): Promise<TestNode> {
+    const db = await createTestDatabase();
+    this.drops.push(db.drop);
+    const config = loadConfig({
+      KB_MUNICIPALITY: code,
+      PORT: '0',
+      AMQP_URL: amqpUrl,
+      KB_EXCHANGE: this.exchange,
+      DATABASE_URL: db.url,
+      KB_KEY_DIR: this.keyDir(code),
+      KB_TRUST_DIR: this.trustDir,
+      KB_TOKENS: allRoles.map((r) => `${roleToken(code, r)}=${r}`).join(','),
+      ...env,
+    });
+    const node = await createNode(config, { log: pino({ level: process.env.KB_TEST_LOG ?? 'silent' }), ...options });
+    const url = await node.start();
+    await node.waitForBroker();
+    const entry = { code, node, url, key: node.deps.signingKey, token: (role: Role) => roleToken(code, role) };
+    this.nodes.set(code, entry);
+    return entry;
+  }
+
+  get(code: string): TestNode {
+    const n = this.nodes.get(code);
+    if (!n) throw new Error(`no test node ${code}`);
+    return n;
+  }
+
+  async stop(): Promise<void> {
+    for (const n of this.nodes.values()) await n.node.stop().catch(() => undefined);
+    this.nodes.clear();
+    for (const drop of this.drops) await drop().catch(() => undefined);
+    await deleteBrokerObjects(this.exchange, ['101', '147', '151', '159', '161', '165', '657']);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function deleteBrokerObjects(exchange: string, codes: string[]): Promise<void> {
+  const connection = await amqp.connect(amqpUrl);
+  try {
+    for (const code of codes) {
+      const names = brokerNames(exchange, code);
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined);
+      await channel.deleteQueue(names.inbox).catch(() => undefined);
+      await channel.deleteQueue(names.dead).catch(() => undefined);
+      await channel.close().catch(() => undefined);
+    }
+    const channel = await connection.createChannel();
+    await channel.deleteExchange(exchange).catch(() => undefined);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+/** Waits until `check` returns a truthy value, or fails naming what it waited for. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
