@@ -55,7 +55,8 @@ export class TestFederation {
     return this.trustDir;
   }
 
-  async startNode(code: string, options: NodeOptions = {}, env: Record<string, string> = {}): Promise<TestNode> {
+  async startNode(code: string, options: NodeOptions & { waitForBroker?: boolean } = {}, env: Record<string, string> = {}): Promise<TestNode & { databaseName: string }> {
+    mkdirSync(this.trustDir, { recursive: true });
     const db = await createTestDatabase();
     this.drops.push(db.drop);
     const config = loadConfig({
@@ -71,8 +72,8 @@ export class TestFederation {
     });
     const node = await createNode(config, { log: pino({ level: process.env.KB_TEST_LOG ?? 'silent' }), ...options });
     const url = await node.start();
-    await node.waitForBroker();
-    const entry = { code, node, url, key: node.deps.signingKey, token: (role: Role) => roleToken(code, role) };
+    if (options.waitForBroker !== false) await node.waitForBroker();
+    const entry = { code, node, url, key: node.deps.signingKey, token: (role: Role) => roleToken(code, role), databaseName: db.name };
     this.nodes.set(code, entry);
     return entry;
   }

@@ -55,3 +55,13 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
   await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${templateName()}`);
   return { name, url: databaseUrl(name), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined) };
 }
+
+/** Makes a database unreachable for new and existing connections, as an outage would. */
+export async function cutDatabase(name: string): Promise<void> {
+  await adminQuery(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+  await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`);
+}
+
+export async function restoreDatabase(name: string): Promise<void> {
+  await adminQuery(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+}

@@ -79,7 +79,7 @@ export class InboundConsumer {
         outcome: 'refused',
         code,
         messageId: envelope?.id,
-        detail: { type: envelope?.type, from: envelope?.from, detail: detail.slice(0, 500), deadLettered: true },
+        detail: { type: envelope?.type, from: envelope?.from, transportMessageId: delivery.properties.messageId, detail: detail.slice(0, 500), deadLettered: true },
       });
     } catch (error) {
       deps.log.error({ ...facts, err: (error as Error).message }, 'audit entry for a refusal could not be written');
