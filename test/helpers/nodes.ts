@@ -17,6 +17,7 @@ const allRoles: Role[] = ['outreach', 'shelter', 'caseworker', 'finance', 'admin
 
 export interface TestNode {
   code: string;
+  databaseName: string;
   node: GatewayNode;
   url: string;
   key: SigningKey;
@@ -32,6 +33,7 @@ export class TestFederation {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'kb-test-'));
   readonly trustDir = path.join(this.dir, 'trust');
   readonly nodes = new Map<string, TestNode>();
+  private readonly configs = new Map<string, { config: ReturnType<typeof loadConfig>; options: NodeOptions; databaseName: string }>();
   private readonly drops: (() => Promise<void>)[] = [];
 
   /** Keys are made first so every node can trust every other before it starts. */
@@ -55,7 +57,7 @@ export class TestFederation {
     return this.trustDir;
   }
 
-  async startNode(code: string, options: NodeOptions & { waitForBroker?: boolean } = {}, env: Record<string, string> = {}): Promise<TestNode & { databaseName: string }> {
+  async startNode(code: string, options: NodeOptions & { waitForBroker?: boolean } = {}, env: Record<string, string> = {}): Promise<TestNode> {
     mkdirSync(this.trustDir, { recursive: true });
     const db = await createTestDatabase();
     this.drops.push(db.drop);
@@ -70,12 +72,29 @@ export class TestFederation {
       KB_TOKENS: allRoles.map((r) => `${roleToken(code, r)}=${r}`).join(','),
       ...env,
     });
+    this.configs.set(code, { config, options, databaseName: db.name });
+    return this.launch(code, options.waitForBroker !== false);
+  }
+
+  private async launch(code: string, waitForBroker = true): Promise<TestNode> {
+    const { config, options, databaseName } = this.configs.get(code)!;
     const node = await createNode(config, { log: pino({ level: process.env.KB_TEST_LOG ?? 'silent' }), ...options });
     const url = await node.start();
-    if (options.waitForBroker !== false) await node.waitForBroker();
-    const entry = { code, node, url, key: node.deps.signingKey, token: (role: Role) => roleToken(code, role), databaseName: db.name };
+    if (waitForBroker) await node.waitForBroker();
+    const entry = { code, node, url, key: node.deps.signingKey, token: (role: Role) => roleToken(code, role), databaseName };
     this.nodes.set(code, entry);
     return entry;
+  }
+
+  /** Stops a node; its database, keys and queue stay, as after a process exit. */
+  async stopNode(code: string): Promise<void> {
+    await this.get(code).node.stop();
+    this.nodes.delete(code);
+  }
+
+  /** Starts a stopped node again on the same database and keys. */
+  restartNode(code: string): Promise<TestNode> {
+    return this.launch(code);
   }
 
   get(code: string): TestNode {

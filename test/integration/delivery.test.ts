@@ -27,4 +27,38 @@ describe('when København sends a street-sleeper notice to Albertslund', () => {
     expect(inbound.body.messages[0]).toMatchObject({ id: sent.body.id, from: '101', to: '165', status: 'accepted' });
     expect(await alb.node.deps.messages.countInbound(sent.body.id)).toBe(1);
   });
+
+  it('when the recipient has no queue on the broker, then the message is marked failed as recipient_unreachable, not dropped', async () => {
+    const kbh = federation.get('101');
+    const sent = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('outreach')}`).send(noticeRequest('657'));
+    expect(sent.status).toBe(202);
+    const failed = await eventually('failed status', async () => {
+      const m = await kbh.node.deps.messages.find(sent.body.id);
+      return m?.status === 'failed' ? m : undefined;
+    });
+    expect(failed.reason?.code).toBe('recipient_unreachable');
+    expect(failed.failedAt).not.toBeNull();
+  });
+
+  it("when Albertslund's caseworker answers the notice, then København receives the response in the same conversation", async () => {
+    const kbh = federation.get('101');
+    const alb = federation.get('165');
+    const notice = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('outreach')}`).send(noticeRequest('165'));
+    await eventually('notice stored at Albertslund', async () => (await alb.node.deps.messages.countInbound(notice.body.id)) === 1);
+    const response = await request(alb.url)
+      .post('/messages')
+      .set('authorization', `Bearer ${alb.token('caseworker')}`)
+      .send({
+        type: 'street-sleeper.response',
+        to: '101',
+        conversationId: notice.body.conversationId,
+        inReplyTo: notice.body.id,
+        payload: { contact: { name: 'Karen Lund', phone: '43686868' }, offer: { kind: 'shelter-place', date: '2026-11-30' } },
+      });
+    expect(response.status).toBe(202);
+    await eventually('response delivered', async () => (await alb.node.deps.messages.find(response.body.id))?.status === 'delivered');
+    const atKbh = await kbh.node.deps.messages.list({ direction: 'in', conversationId: notice.body.conversationId, limit: 10 });
+    expect(atKbh).toHaveLength(1);
+    expect(atKbh[0]).toMatchObject({ type: 'street-sleeper.response', inReplyTo: notice.body.id, from: '165' });
+  });
 });

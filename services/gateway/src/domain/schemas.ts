@@ -44,7 +44,13 @@ export class SchemaRegistry {
     addFormats(this.ajv);
     this.ajv.addFormat('cpr', { type: 'string', validate: isPlausibleCpr });
     this.ajv.addFormat('municipality-code', { type: 'string', validate: (c: string) => municipalityNames.has(c) });
-    for (const f of files) this.ajv.addSchema(f.schema);
+    for (const f of files) {
+      try {
+        this.ajv.addSchema(f.schema);
+      } catch (error) {
+        throw new Error(`Schema ${f.file} is invalid: ${(error as Error).message}`);
+      }
+    }
     for (const f of files) {
       try {
         const validate = this.ajv.getSchema(f.id);

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../services/gateway/src/config/index.ts';
+
+const valid = { KB_MUNICIPALITY: '165', KB_TOKENS: 'abcdefghijklmnop1234=caseworker' };
+
+function problem(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).variable;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('node configuration', () => {
+  it('when only the required variables are set, then defaults give an embedded PGlite folder per node', () => {
+    const config = loadConfig(valid);
+    expect(config).toMatchObject({ municipality: '165', port: 8080, exchange: 'kommunebro', databaseUrl: undefined, maxMessageBytes: 262144 });
+    expect(config.pgliteDir).toBe('data/165/db');
+    expect(config.tokens.get('abcdefghijklmnop1234')).toBe('caseworker');
+  });
+
+  it('when DATABASE_URL is set, then PostgreSQL is used and no PGlite folder', () => {
+    const config = loadConfig({ ...valid, DATABASE_URL: 'postgresql://u@h/db' });
+    expect(config.databaseUrl).toBe('postgresql://u@h/db');
+    expect(config.pgliteDir).toBeUndefined();
+  });
+
+  it.each([
+    [{ KB_MUNICIPALITY: '' }, 'KB_MUNICIPALITY'],
+    [{ KB_MUNICIPALITY: '411' }, 'KB_MUNICIPALITY'],
+    [{ KB_MUNICIPALITY: '999' }, 'KB_MUNICIPALITY'],
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ AMQP_URL: 'http://localhost' }, 'AMQP_URL'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ KB_TOKENS: '' }, 'KB_TOKENS'],
+    [{ KB_TOKENS: 'short=admin' }, 'KB_TOKENS'],
+    [{ KB_TOKENS: 'abcdefghijklmnop1234=janitor' }, 'KB_TOKENS'],
+    [{ KB_EXCHANGE: 'Bad Name' }, 'KB_EXCHANGE'],
+    [{ KB_MAX_MESSAGE_BYTES: '10' }, 'KB_MAX_MESSAGE_BYTES'],
+  ])('when %o, then the start stops naming %s', (override, variable) => {
+    expect(problem({ ...valid, ...override })).toBe(variable);
+  });
+
+  it('when a variable is wrong, then the message names it', () => {
+    expect(() => loadConfig({ ...valid, KB_MUNICIPALITY: '999' })).toThrow(/KB_MUNICIPALITY .*98 municipality codes/);
+  });
+});
