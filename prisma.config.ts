@@ -3,7 +3,7 @@
 import { defineConfig } from 'prisma/config';
 
 // The CLI insists on a postgresql:// URL even when the adapter is PGlite; unset, it tries a download.
-process.env.DATABASE_URL ??= 'postgresql://placeholder@localhost/placeholder';
+if (!process.env.DATABASE_URL) process.env.DATABASE_URL = 'postgresql://placeholder@localhost/placeholder';
 
 export default defineConfig({
   schema: 'prisma/schema.prisma',

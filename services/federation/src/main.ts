@@ -1,0 +1,167 @@
+// `npm start`: a local federation of gateway nodes, one process per municipality, each with its
+// own embedded database folder, on the local RabbitMQ.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import amqp from 'amqplib';
+import { roles, type Role } from '../../gateway/src/config/index.ts';
+import { municipalityName } from '../../gateway/src/config/municipalities.ts';
+import { loadOrCreateSigningKey, thumbprint } from '../../gateway/src/crypto/jws.ts';
+
+const codes = (process.env.KB_FEDERATION_NODES ?? '101,165,161').split(',').map((c) => c.trim());
+const dir = path.resolve(process.env.KB_FEDERATION_DIR ?? 'data/federation');
+const portBase = Number(process.env.KB_FEDERATION_PORT_BASE ?? 8000);
+const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const exchange = process.env.KB_EXCHANGE ?? 'kommunebro';
+const root = path.resolve(import.meta.dirname, '../../..');
+
+const portOf = (code: string) => portBase + Number(code);
+const redactedUrl = (url: string) => url.replace(/\/\/[^@/]*@/, '//');
+
+async function checkBroker(): Promise<void> {
+  try {
+    const connection = await amqp.connect(amqpUrl, { timeout: 5000 });
+    await connection.close();
+  } catch (error) {
+    console.error(`RabbitMQ does not answer at ${redactedUrl(amqpUrl)} (${(error as Error).message}).`);
+    console.error('Start it, then run npm start again:');
+    console.error('  on this machine:   rabbitmq-server -detached');
+    console.error('  with Docker:       docker compose up -d rabbitmq');
+    console.error('  elsewhere:         set AMQP_URL=amqp://user:pass@host:5672');
+    process.exit(1);
+  }
+}
+
+function migrate(code: string, pgliteDir: string): void {
+  const result = spawnSync(path.join(root, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], {
+    cwd: root,
+    env: { ...process.env, PGLITE_DIR: pgliteDir, DATABASE_URL: '' },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    console.error(`Migrating the database of ${code} failed:\n${result.stderr || result.stdout}`);
+    process.exit(1);
+  }
+}
+
+/** Dev tokens are kept between runs so curl commands keep working. */
+function loadTokens(): Record<string, Record<Role, string>> {
+  const file = path.join(dir, 'tokens.json');
+  const tokens: Record<string, Record<Role, string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  for (const code of codes) {
+    tokens[code] ??= Object.fromEntries(roles.map((r) => [r, `dev-${code}-${r}-${randomBytes(12).toString('hex')}`])) as Record<Role, string>;
+  }
+  writeFileSync(file, JSON.stringify(tokens, null, 2), { mode: 0o600 });
+  return tokens;
+}
+
+async function waitHealthy(code: string, child: ChildProcess): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`node ${code} exited with code ${child.exitCode}; see ${path.join(dir, code, 'node.log')}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${portOf(code)}/health`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`node ${code} did not become healthy within 60 s; see ${path.join(dir, code, 'node.log')}`);
+}
+
+async function main(): Promise<void> {
+  await checkBroker();
+  mkdirSync(path.join(dir, 'trust'), { recursive: true });
+
+  console.log('Preparing nodes: keys and embedded databases');
+  for (const code of codes) {
+    const key = await loadOrCreateSigningKey(path.join(dir, code, 'keys'), code);
+    migrate(code, path.join(dir, code, 'db'));
+    writeFileSync(path.join(dir, 'trust', `${code}.jwks.json`), JSON.stringify({ keys: [key.publicJwk] }, null, 2));
+    console.log(`  ${code} ${municipalityName(code).padEnd(12)} key ${key.kid}  SHA-256 thumbprint ${await thumbprint(key.publicJwk)}`);
+  }
+  console.log('Public keys exchanged through data/federation/trust: this stands in for an admin comparing');
+  console.log('thumbprints with each partner by phone before approving a key.\n');
+
+  const tokens = loadTokens();
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  const stopAll = (exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children.values()) child.kill('SIGTERM');
+    const exits = [...children.values()].map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r))));
+    void Promise.all(exits).then(() => process.exit(exitCode));
+  };
+  process.on('SIGINT', () => stopAll(0));
+  process.on('SIGTERM', () => stopAll(0));
+
+  for (const code of codes) {
+    const log = createWriteStream(path.join(dir, code, 'node.log'), { flags: 'a' });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services/gateway/src/main.ts')], {
+      cwd: root,
+      env: {
+        ...process.env,
+        KB_MUNICIPALITY: code,
+        PORT: String(portOf(code)),
+        AMQP_URL: amqpUrl,
+        KB_EXCHANGE: exchange,
+        DATABASE_URL: '',
+        PGLITE_DIR: path.join(dir, code, 'db'),
+        KB_KEY_DIR: path.join(dir, code, 'keys'),
+        KB_TRUST_DIR: path.join(dir, 'trust'),
+        KB_TOKENS: roles.map((r) => `${tokens[code]![r]}=${r}`).join(','),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    child.on('exit', (exitCode) => {
+      if (!stopping) {
+        console.error(`Node ${code} stopped unexpectedly (exit ${exitCode}); see ${path.join(dir, code, 'node.log')}. Stopping the federation.`);
+        stopAll(1);
+      }
+    });
+    children.set(code, child);
+  }
+  try {
+    await Promise.all(codes.map((code) => waitHealthy(code, children.get(code)!)));
+  } catch (error) {
+    console.error((error as Error).message);
+    stopAll(1);
+    return;
+  }
+
+  console.log('Federation running on RabbitMQ', redactedUrl(amqpUrl), `(exchange ${exchange}):`);
+  for (const code of codes) {
+    console.log(`\n  ${code} ${municipalityName(code)}  http://127.0.0.1:${portOf(code)}   log: ${path.relative(root, path.join(dir, code, 'node.log'))}`);
+    for (const r of roles) console.log(`    ${r.padEnd(10)} ${tokens[code]![r]}`);
+  }
+  const [from = '101', to = '165'] = codes;
+  const notice = {
+    type: 'street-sleeper.notice',
+    to,
+    consentId: 'consent-demo-1',
+    payload: {
+      citizen: { description: 'Man, about 50, green jacket', approximateAge: 50 },
+      observed: { place: 'Hovedbanegården', at: new Date().toISOString() },
+      wishes: ['go-home'],
+      outreachContact: { name: 'Mette Holm', phone: '+45 33 66 33 66' },
+    },
+  };
+  console.log(`\nSend a street-sleeper notice from ${municipalityName(from)} to ${municipalityName(to)}:\n`);
+  console.log(`  curl -s -X POST http://127.0.0.1:${portOf(from)}/messages \\`);
+  console.log(`    -H 'authorization: Bearer ${tokens[from]!.outreach}' -H 'content-type: application/json' \\`);
+  console.log(`    -d '${JSON.stringify(notice)}'`);
+  console.log(`\nThen follow it (use the id from the answer):\n`);
+  console.log(`  curl -s http://127.0.0.1:${portOf(from)}/messages/<id> -H 'authorization: Bearer ${tokens[from]!.caseworker}'`);
+  console.log(`  curl -s 'http://127.0.0.1:${portOf(to)}/messages?direction=in' -H 'authorization: Bearer ${tokens[to]!.caseworker}'`);
+  console.log('\nFederation ready. Ctrl+C stops every node.');
+}
+
+main().catch((error) => {
+  console.error(`Federation failed: ${(error as Error).message}`);
+  process.exit(1);
+});
