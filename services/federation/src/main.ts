@@ -1,6 +1,6 @@
 // `npm start`: a local federation of gateway nodes, one process per municipality, each with its
 // own embedded database folder, on the local RabbitMQ.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,18 +29,6 @@ async function checkBroker(): Promise<void> {
     console.error('  on this machine:   rabbitmq-server -detached');
     console.error('  with Docker:       docker compose up -d rabbitmq');
     console.error('  elsewhere:         set AMQP_URL=amqp://user:pass@host:5672');
-    process.exit(1);
-  }
-}
-
-function migrate(code: string, pgliteDir: string): void {
-  const result = spawnSync(path.join(root, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], {
-    cwd: root,
-    env: { ...process.env, PGLITE_DIR: pgliteDir, DATABASE_URL: '' },
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) {
-    console.error(`Migrating the database of ${code} failed:\n${result.stderr || result.stdout}`);
     process.exit(1);
   }
 }
@@ -75,10 +63,9 @@ async function main(): Promise<void> {
   await checkBroker();
   mkdirSync(path.join(dir, 'trust'), { recursive: true });
 
-  console.log('Preparing nodes: keys and embedded databases');
+  console.log('Preparing node keys (each node migrates its own embedded database at start)');
   for (const code of codes) {
     const key = await loadOrCreateSigningKey(path.join(dir, code, 'keys'), code);
-    migrate(code, path.join(dir, code, 'db'));
     writeFileSync(path.join(dir, 'trust', `${code}.jwks.json`), JSON.stringify({ keys: [key.publicJwk] }, null, 2));
     console.log(`  ${code} ${municipalityName(code).padEnd(12)} key ${key.kid}  SHA-256 thumbprint ${await thumbprint(key.publicJwk)}`);
   }

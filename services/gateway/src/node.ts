@@ -37,7 +37,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const schemas = new SchemaRegistry();
   const contracts = new Contracts();
   const signingKey = await loadOrCreateSigningKey(config.keyDir, config.municipality);
-  const db: Database = openDatabase(config);
+  const db: Database = await openDatabase(config);
   const keys = new KeyRepository(db.prisma);
   const trust = new TrustStore(keys);
   if (config.trustDir) {
