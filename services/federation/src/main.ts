@@ -7,7 +7,7 @@ import path from 'node:path';
 import amqp from 'amqplib';
 import { roles, type Role } from '../../gateway/src/config/index.ts';
 import { municipalityName } from '../../gateway/src/config/municipalities.ts';
-import { loadOrCreateSigningKey, thumbprint } from '../../gateway/src/crypto/jws.ts';
+import { prepareFederationKeys } from './keys.ts';
 
 const codes = (process.env.KB_FEDERATION_NODES ?? '101,165,161').split(',').map((c) => c.trim());
 const dir = path.resolve(process.env.KB_FEDERATION_DIR ?? 'data/federation');
@@ -61,16 +61,10 @@ async function waitHealthy(code: string, child: ChildProcess): Promise<void> {
 
 async function main(): Promise<void> {
   await checkBroker();
-  mkdirSync(path.join(dir, 'trust'), { recursive: true });
+  mkdirSync(dir, { recursive: true });
 
   console.log('Preparing node keys (each node migrates its own embedded database at start)');
-  for (const code of codes) {
-    const key = await loadOrCreateSigningKey(path.join(dir, code, 'keys'), code);
-    writeFileSync(path.join(dir, 'trust', `${code}.jwks.json`), JSON.stringify({ keys: [key.publicJwk] }, null, 2));
-    console.log(`  ${code} ${municipalityName(code).padEnd(12)} key ${key.kid}  SHA-256 thumbprint ${await thumbprint(key.publicJwk)}`);
-  }
-  console.log('Public keys exchanged through data/federation/trust: this stands in for an admin comparing');
-  console.log('thumbprints with each partner by phone before approving a key.\n');
+  await prepareFederationKeys(dir, codes);
 
   const tokens = loadTokens();
   const children = new Map<string, ChildProcess>();

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { NodeConfig } from './config/index.ts';
@@ -58,6 +59,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     log,
     maxMessageBytes: config.maxMessageBytes,
     now: options.now ?? (() => new Date()),
+    events: new EventEmitter().setMaxListeners(0),
     nudgeRelay: () => relay?.nudge(),
   };
   const consumer = new InboundConsumer(deps, () => broker, options.retry ?? defaultRetryPolicy);

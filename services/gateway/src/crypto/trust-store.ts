@@ -10,23 +10,24 @@ import { thumbprint, type PublicJwk } from './jws.ts';
  * active: node-jose would otherwise verify with any key in a shared keystore that matches the kid.
  */
 export class TrustStore {
-  private readonly cache = new Map<string, jose.JWK.Key>();
+  // Keys change only through this store (import now, admin actions later), which clears the cache.
+  private readonly cache = new Map<string, { municipality: string; status: string; key: jose.JWK.Key }>();
 
   constructor(private readonly keys: KeyRepository) {}
 
   async keyFor(kid: string, claimedMunicipality: unknown): Promise<jose.JWK.Key> {
-    const record = await this.keys.find(kid);
-    if (!record) throw new Refusal('key_unknown', `kid ${kid}`);
-    if (record.municipality !== claimedMunicipality) {
-      throw new Refusal('key_wrong_municipality', `kid ${kid} belongs to ${record.municipality}`);
+    let entry = this.cache.get(kid);
+    if (!entry) {
+      const record = await this.keys.find(kid);
+      if (!record) throw new Refusal('key_unknown', `kid ${kid}`);
+      entry = { municipality: record.municipality, status: record.status, key: await jose.JWK.asKey(record.jwk) };
+      this.cache.set(kid, entry);
     }
-    if (record.status !== 'active') throw new Refusal('key_not_active', `kid ${kid} is ${record.status}`);
-    let key = this.cache.get(kid);
-    if (!key) {
-      key = await jose.JWK.asKey(record.jwk);
-      this.cache.set(kid, key);
+    if (entry.municipality !== claimedMunicipality) {
+      throw new Refusal('key_wrong_municipality', `kid ${kid} belongs to ${entry.municipality}`);
     }
-    return key;
+    if (entry.status !== 'active') throw new Refusal('key_not_active', `kid ${kid} is ${entry.status}`);
+    return entry.key;
   }
 
   /** Imports every key of a JWKS; returns the kids that were new. */
@@ -42,6 +43,7 @@ export class TrustStore {
       const jwk = { kid, kty, crv, x, y, alg: 'ES256', use: 'sig' };
       const outcome = await this.keys.importKey({ kid, municipality, jwk, thumbprint: await thumbprint(jwk), source }, status);
       if (outcome === 'created') created.push(kid);
+      this.cache.delete(kid);
     }
     return created;
   }

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Role } from '../config/index.ts';
 import type { AuditRepository } from '../data/audit.ts';
@@ -23,6 +24,8 @@ export interface PipelineDeps {
   log: Logger;
   maxMessageBytes: number;
   now: () => Date;
+  /** 'delivered' / 'rejected' with the message id, once the partner's signal verified. */
+  events: EventEmitter;
   /** Wakes the outbox relay after something was queued. */
   nudgeRelay: () => void;
 }

@@ -81,17 +81,18 @@ const handleSignal: Step<InboundContext> = async (ctx, deps) => {
   if (!isSignal(e.type)) return;
   deps.schemas.assertValid(e.type, e.payload, '/payload');
   const messageId = e.payload.messageId as string;
-  const updated =
-    e.type === receiptType
-      ? await deps.messages.markDelivered(messageId, e.from, ctx.jws!, ctx.now)
-      : await deps.messages.markRejected(messageId, e.from, e.payload.code as string, (e.payload.detail as string | undefined) ?? null, ctx.jws!, ctx.now);
+  let updated: boolean;
+  if (e.type === receiptType) {
+    const createdAt = await deps.messages.markDelivered(messageId, e.from, ctx.jws!, ctx.now);
+    updated = createdAt !== null;
+    if (createdAt) deps.metrics.deliveryLatency.observe((ctx.now.getTime() - createdAt.getTime()) / 1000);
+  } else {
+    updated = await deps.messages.markRejected(messageId, e.from, e.payload.code as string, (e.payload.detail as string | undefined) ?? null, ctx.jws!, ctx.now);
+  }
   if (!updated && !(await deps.messages.isOurs(messageId, e.from))) {
     throw new Refusal('unsolicited_signal', `${e.type} for a message not sent to ${e.from}`);
   }
-  if (updated && e.type === receiptType) {
-    const sent = await deps.messages.find(messageId);
-    if (sent) deps.metrics.deliveryLatency.observe((ctx.now.getTime() - new Date(sent.createdAt).getTime()) / 1000);
-  }
+  if (updated) deps.events.emit(e.type === receiptType ? 'delivered' : 'rejected', messageId);
   ctx.outcome = { kind: 'signal', envelope: e };
   return 'done';
 };
@@ -119,11 +120,12 @@ const checkLegalBasis: Step<InboundContext> = (ctx, deps) => {
   }
 };
 
-/** Stored once with its receipt queued, in one transaction; a known id is a replay and is not processed again. */
+/** Stored once with its receipt queued and its audit entry, in one transaction; a known id is a replay and is not processed again. */
 const store: Step<InboundContext> = async (ctx, deps) => {
   const e = ctx.envelope!;
   const receipt = signalFor(e, receiptType, { messageId: e.id, receivedAt: ctx.now.toISOString() }, ctx.now);
-  const stored = await deps.messages.storeInbound(e, ctx.jws!, receipt, ctx.now);
+  const audit = { actor: `node:${e.from}`, action: 'message.receive', outcome: 'accepted' as const, messageId: e.id, detail: { type: e.type, from: e.from } };
+  const stored = await deps.messages.storeInbound(e, ctx.jws!, receipt, ctx.now, audit);
   ctx.outcome = { kind: stored ? 'accepted' : 'duplicate', envelope: e };
   if (stored) deps.nudgeRelay();
 };
@@ -164,7 +166,6 @@ export async function receiveMessage(deps: PipelineDeps, delivery: InboundDelive
   const e = outcome.envelope;
   if (outcome.kind === 'accepted') {
     deps.metrics.accepted.inc({ type: e.type });
-    await deps.audit.record({ actor: `node:${e.from}`, action: 'message.receive', outcome: 'accepted', messageId: e.id, detail: { type: e.type, from: e.from } });
     deps.log.info({ messageId: e.id, type: e.type, from: e.from }, 'message accepted');
   } else if (outcome.kind === 'duplicate') {
     deps.metrics.duplicates.inc();

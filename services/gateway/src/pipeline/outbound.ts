@@ -57,7 +57,7 @@ const checkLegalBasis: Step<OutboundContext> = (ctx) => {
   }
 };
 
-/** Message and outbox row in one transaction; the relay signs and publishes. */
+/** Message, outbox row and audit entry in one transaction; the relay signs and publishes. */
 const store: Step<OutboundContext> = async (ctx, deps) => {
   const r = ctx.request as unknown as SendRequest;
   ctx.envelope = newEnvelope(
@@ -72,7 +72,8 @@ const store: Step<OutboundContext> = async (ctx, deps) => {
     },
     deps.now(),
   );
-  ctx.stored = await deps.messages.storeOutbound(ctx.envelope);
+  const e = ctx.envelope;
+  ctx.stored = await deps.messages.storeOutbound(e, { actor: ctx.caller.subject, action: 'message.send', outcome: 'accepted', messageId: e.id, detail: { type: e.type, to: e.to } });
   deps.nudgeRelay();
 };
 
@@ -90,7 +91,6 @@ export async function sendMessage(deps: PipelineDeps, caller: Caller, request: u
     throw error;
   }
   const stored = ctx.stored!;
-  await deps.audit.record({ actor: caller.subject, action: 'message.send', outcome: 'accepted', messageId: stored.id, detail: { type: stored.type, to: stored.to } });
   deps.log.info({ messageId: stored.id, type: stored.type, to: stored.to }, 'message queued');
   return stored;
 }

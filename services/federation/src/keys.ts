@@ -1,0 +1,30 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { municipalityName } from '../../gateway/src/config/municipalities.ts';
+import { loadOrCreateSigningKey, thumbprint } from '../../gateway/src/crypto/jws.ts';
+
+/**
+ * Makes (or loads) each node's signing key under `<dir>/<code>/keys` and publishes every public
+ * key to `<dir>/trust/<code>.jwks.json`, which each node imports at start as trusted.
+ * This stands in for admins comparing thumbprints by phone before approving a partner's key.
+ */
+export async function prepareFederationKeys(dir: string, codes: string[], print = console.log): Promise<void> {
+  mkdirSync(path.join(dir, 'trust'), { recursive: true });
+  for (const code of codes) {
+    const key = await loadOrCreateSigningKey(path.join(dir, code, 'keys'), code);
+    writeFileSync(path.join(dir, 'trust', `${code}.jwks.json`), JSON.stringify({ keys: [key.publicJwk] }, null, 2));
+    print(`  ${code} ${municipalityName(code).padEnd(12)} key ${key.kid}  SHA-256 thumbprint ${await thumbprint(key.publicJwk)}`);
+  }
+  print('Public keys exchanged through the trust folder: this stands in for an admin comparing');
+  print("thumbprints with each partner by phone before approving a partner's key.\n");
+}
+
+// As a command (docker-compose's key step): tsx services/federation/src/keys.ts
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+  const dir = path.resolve(process.env.KB_FEDERATION_DIR ?? 'data/federation');
+  const codes = (process.env.KB_FEDERATION_NODES ?? '101,165,161').split(',').map((c) => c.trim());
+  prepareFederationKeys(dir, codes).catch((error) => {
+    console.error(`Preparing keys failed: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}
