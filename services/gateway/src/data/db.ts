@@ -1,0 +1,44 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from './generated/client.ts';
+import { migrateEmbedded } from './migrate.ts';
+import { mkdirSync } from 'node:fs';
+
+export type Prisma = PrismaClient;
+
+export interface Database {
+  prisma: PrismaClient;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * PostgreSQL when a URL is given (migrated beforehand with `prisma migrate deploy`), else the
+ * embedded PGlite folder, which is migrated here.
+ */
+export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: string }): Promise<Database> {
+  if (options.databaseUrl) {
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 3000 }) });
+    return {
+      prisma,
+      ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')),
+      close: () => prisma.$disconnect(),
+    };
+  }
+  if (!options.pgliteDir) throw new Error('openDatabase needs a databaseUrl or a pgliteDir');
+  mkdirSync(options.pgliteDir, { recursive: true });
+  const pglite = new PGlite(options.pgliteDir);
+  await migrateEmbedded(pglite);
+  // pglite-prisma-adapter is built against another driver-adapter-utils version: same shape, other types.
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as unknown as PrismaPg });
+  return {
+    prisma,
+    ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')),
+    // $disconnect does not close PGlite; without this the process never exits.
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import type { Envelope } from '../domain/envelope.ts';
+import type { AuditEvent } from './audit.ts';
+import { auditColumns } from './audit.ts';
+import type { Prisma } from './db.ts';
+
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'rejected' | 'failed' | 'accepted';
+export type Direction = 'in' | 'out';
+
+export interface MessageRecord {
+  id: string;
+  direction: Direction;
+  type: string;
+  from: string;
+  to: string;
+  conversationId: string;
+  inReplyTo: string | null;
+  consentId: string | null;
+  payload: Record<string, unknown>;
+  status: MessageStatus;
+  reason: { code: string; detail: string | null } | null;
+  createdAt: string;
+  sentAt: string | null;
+  receivedAt: string | null;
+  deliveredAt: string | null;
+  rejectedAt: string | null;
+  failedAt: string | null;
+}
+
+export interface MessageFilter {
+  direction?: Direction;
+  type?: string;
+  status?: MessageStatus;
+  conversationId?: string;
+  limit: number;
+}
+
+type Row = Awaited<ReturnType<Prisma['message']['findFirstOrThrow']>>;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function toRecord(row: Row): MessageRecord {
+  return {
+    id: row.id,
+    direction: row.direction as Direction,
+    type: row.type,
+    from: row.fromCode,
+    to: row.toCode,
+    conversationId: row.conversationId,
+    inReplyTo: row.inReplyTo,
+    consentId: row.consentId,
+    payload: row.payload as Record<string, unknown>,
+    status: row.status as MessageStatus,
+    reason: row.reasonCode ? { code: row.reasonCode, detail: row.reasonDetail } : null,
+    createdAt: row.createdAt.toISOString(),
+    sentAt: iso(row.sentAt),
+    receivedAt: iso(row.receivedAt),
+    deliveredAt: iso(row.deliveredAt),
+    rejectedAt: iso(row.rejectedAt),
+    failedAt: iso(row.failedAt),
+  };
+}
+
+function envelopeColumns(e: Envelope) {
+  return {
+    id: e.id,
+    type: e.type,
+    fromCode: e.from,
+    toCode: e.to,
+    conversationId: e.conversationId,
+    inReplyTo: e.inReplyTo ?? null,
+    consentId: e.consentId ?? null,
+    payload: e.payload as object,
+    createdAt: new Date(e.createdAt),
+  };
+}
+
+const outboxColumns = (kind: string, e: Envelope) => ({ kind, messageId: e.id, toCode: e.to, envelope: e as object });
+
+export class MessageRepository {
+  constructor(private readonly prisma: Prisma) {}
+
+  /** The message, its outbox row and its audit entry in one transaction: stored means it will be sent. */
+  async storeOutbound(envelope: Envelope, audit?: AuditEvent): Promise<MessageRecord> {
+    const [row] = await this.prisma.$transaction([
+      this.prisma.message.create({ data: { ...envelopeColumns(envelope), direction: 'out', status: 'queued' } }),
+      this.prisma.outboxEntry.create({ data: outboxColumns('message', envelope) }),
+      ...(audit ? [this.prisma.auditEntry.create({ data: auditColumns(audit) })] : []),
+    ]);
+    return toRecord(row as Row);
+  }
+
+  /**
+   * The accepted message, the receipt to send back and the audit entry, in one transaction.
+   * Returns false when the id was stored before (a replay or a redelivery).
+   */
+  async storeInbound(envelope: Envelope, jws: string, receipt: Envelope, now: Date, audit: AuditEvent): Promise<boolean> {
+    try {
+      await this.prisma.$transaction([
+        this.prisma.message.create({
+          data: { ...envelopeColumns(envelope), direction: 'in', status: 'accepted', jws, receivedAt: now },
+        }),
+        this.prisma.outboxEntry.create({ data: outboxColumns('receipt', receipt) }),
+        this.prisma.auditEntry.create({ data: auditColumns(audit) }),
+      ]);
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'P2002') return false;
+      throw error;
+    }
+  }
+
+  async find(id: string): Promise<MessageRecord | null> {
+    const row = await this.prisma.message.findUnique({ where: { id } });
+    return row ? toRecord(row) : null;
+  }
+
+  async list(filter: MessageFilter): Promise<MessageRecord[]> {
+    const rows = await this.prisma.message.findMany({
+      where: { direction: filter.direction, type: filter.type, status: filter.status, conversationId: filter.conversationId },
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+      take: filter.limit,
+    });
+    return rows.map(toRecord);
+  }
+
+  async countInbound(id: string): Promise<number> {
+    return this.prisma.message.count({ where: { id, direction: 'in' } });
+  }
+
+  /**
+   * A receipt from the recipient: only a message we sent to that municipality can be marked.
+   * Returns when the message was created, or null when nothing was marked.
+   */
+  async markDelivered(id: string, recipient: string, receiptJws: string, at: Date): Promise<Date | null> {
+    const rows = await this.prisma.message.updateManyAndReturn({
+      where: { id, direction: 'out', toCode: recipient, status: { in: ['queued', 'sent'] } },
+      data: { status: 'delivered', deliveredAt: at, receiptJws },
+      select: { createdAt: true },
+    });
+    return rows[0]?.createdAt ?? null;
+  }
+
+  async markRejected(id: string, recipient: string, code: string, detail: string | null, signalJws: string, at: Date): Promise<boolean> {
+    const { count } = await this.prisma.message.updateMany({
+      where: { id, direction: 'out', toCode: recipient, status: { in: ['queued', 'sent'] } },
+      data: { status: 'rejected', rejectedAt: at, reasonCode: code, reasonDetail: detail, receiptJws: signalJws },
+    });
+    return count === 1;
+  }
+
+  async isOurs(id: string, recipient: string): Promise<boolean> {
+    return (await this.prisma.message.count({ where: { id, direction: 'out', toCode: recipient } })) === 1;
+  }
+}

@@ -1,0 +1,61 @@
+import type { Envelope } from '../domain/envelope.ts';
+import type { Prisma } from './db.ts';
+
+export type OutboxKind = 'message' | 'receipt' | 'error';
+
+export interface OutboxItem {
+  id: number;
+  kind: OutboxKind;
+  envelope: Envelope;
+  attempts: number;
+}
+
+export class OutboxRepository {
+  constructor(private readonly prisma: Prisma) {}
+
+  async enqueue(kind: OutboxKind, envelope: Envelope): Promise<void> {
+    await this.prisma.outboxEntry.create({ data: { kind, messageId: envelope.id, toCode: envelope.to, envelope: envelope as object } });
+  }
+
+  async pending(limit: number): Promise<OutboxItem[]> {
+    const rows = await this.prisma.outboxEntry.findMany({ where: { publishedAt: null }, orderBy: { id: 'asc' }, take: limit });
+    return rows.map((r) => ({ id: r.id, kind: r.kind as OutboxKind, envelope: r.envelope as unknown as Envelope, attempts: r.attempts }));
+  }
+
+  async countPending(): Promise<number> {
+    return this.prisma.outboxEntry.count({ where: { publishedAt: null } });
+  }
+
+  /** Published and confirmed by the broker: the outbox rows and their messages move on together. */
+  async markPublished(items: { id: number; messageId: string; kind: OutboxKind; jws: string }[], at: Date): Promise<void> {
+    const messages = items.filter((i) => i.kind === 'message');
+    await this.prisma.$transaction([
+      this.prisma.outboxEntry.updateMany({ where: { id: { in: items.map((i) => i.id) } }, data: { publishedAt: at } }),
+      // One statement for the whole batch. A receipt can overtake this update: then the status
+      // stays delivered, and only the send time and the signed form fill in.
+      this.prisma.$executeRaw`
+        UPDATE "Message" AS m
+        SET "sentAt" = COALESCE(m."sentAt", ${at}),
+            "jws" = COALESCE(m."jws", v.jws),
+            "status" = CASE WHEN m."status" = 'queued' THEN 'sent' ELSE m."status" END,
+            "updatedAt" = ${at}
+        FROM (SELECT unnest(${messages.map((m) => m.messageId)}::text[]) AS id, unnest(${messages.map((m) => m.jws)}::text[]) AS jws) AS v
+        WHERE m."id" = v.id`,
+    ]);
+  }
+
+  /** The broker could not route it (no queue for the recipient): the message failed, not lost. */
+  async markUnroutable(item: { id: number; messageId: string; kind: OutboxKind }, at: Date): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.outboxEntry.update({ where: { id: item.id }, data: { publishedAt: at, lastError: 'recipient_unreachable' } }),
+      this.prisma.message.updateMany({
+        where: { id: item.messageId, status: 'queued' },
+        data: { status: 'failed', failedAt: at, reasonCode: 'recipient_unreachable', reasonDetail: 'the broker has no queue bound for the recipient' },
+      }),
+    ]);
+  }
+
+  async recordAttemptFailure(ids: number[], error: string): Promise<void> {
+    await this.prisma.outboxEntry.updateMany({ where: { id: { in: ids } }, data: { attempts: { increment: 1 }, lastError: error.slice(0, 500) } });
+  }
+}
