@@ -1,10 +1,12 @@
 // npm run bench: N street-sleeper notices 101 → 165 through both pipelines (HTTP API, outbox,
-// signing, RabbitMQ, verification, storage, signed receipt back), then the raw amqplib
-// publish → consume rate on the same broker for comparison. Prints numbers; asserts nothing.
+// signing, RabbitMQ, verification, storage, signed receipt back), 101 in this process and 165 as
+// its own process, then the raw amqplib publish → consume rate on the same broker for
+// comparison. Prints numbers; asserts nothing. Peak RSS is this process's (101 and the clients).
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
-import { TestFederation, amqpUrl } from '../helpers/nodes.ts';
-import { ensureTemplate } from '../helpers/postgres.ts';
+import { spawn } from 'node:child_process';
+import { TestFederation, amqpUrl, eventually } from '../helpers/nodes.ts';
+import { createTestDatabase, ensureTemplate } from '../helpers/postgres.ts';
 import { noticeRequest } from '../helpers/messages.ts';
 
 const total = Number(process.env.BENCH_N ?? 2000);
@@ -12,9 +14,40 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
+/** Albertslund as its own process, as in production; København in this process, to time each receipt. */
+async function startAlbertslund(federation: TestFederation): Promise<{ stop: () => Promise<void> }> {
+  const db = await createTestDatabase();
+  const port = 18165;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/gateway/src/main.ts'], {
+    env: {
+      ...process.env,
+      KB_MUNICIPALITY: '165',
+      PORT: String(port),
+      AMQP_URL: amqpUrl,
+      KB_EXCHANGE: federation.exchange,
+      DATABASE_URL: db.url,
+      KB_KEY_DIR: federation.keyDir('165'),
+      KB_TRUST_DIR: federation.trustDir,
+      KB_TOKENS: 'bench-165-caseworker-token=caseworker',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await eventually('Albertslund healthy', async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200, 60_000);
+  return {
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      await db.drop();
+    },
+  };
+}
+
 async function pipelineRun(): Promise<{ rate: number; p50: number; p99: number; peakRssMb: number }> {
   const federation = new TestFederation();
-  await federation.start(['101', '165']);
+  await federation.start(['101'], { extraTrusted: ['165'] });
+  const albertslund = await startAlbertslund(federation);
   const kbh = federation.get('101');
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
@@ -29,6 +62,13 @@ async function pipelineRun(): Promise<{ rate: number; p50: number; p99: number; 
     });
   });
   const body = JSON.stringify(noticeRequest('165'));
+  const depths = process.env.BENCH_TRACE ? setInterval(async () => {
+    const conn = await amqp.connect(amqpUrl); const ch = await conn.createChannel();
+    const q165 = (await ch.checkQueue(`${federation.exchange}.165.inbox`)).messageCount;
+    const q101 = (await ch.checkQueue(`${federation.exchange}.101.inbox`)).messageCount;
+    await conn.close();
+    console.log('outbox101', await kbh.node.deps.outbox.countPending(), 'q165', q165, 'q101', q101, 'delivered', latencies.length, 'posted', next);
+  }, 1000) : undefined;
   const started = performance.now();
   let next = 0;
   const worker = async () => {
@@ -44,6 +84,8 @@ async function pipelineRun(): Promise<{ rate: number; p50: number; p99: number; 
   await allDelivered;
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
+  clearInterval(depths);
+  await albertslund.stop();
   await federation.stop();
   latencies.sort((a, b) => a - b);
   return { rate: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), peakRssMb: peakRss / 2 ** 20 };
@@ -78,7 +120,7 @@ async function rawRun(): Promise<number> {
 
 async function main(): Promise<void> {
   await ensureTemplate();
-  console.log(`Kommunebro bench: ${total} notices 101 → 165, ${concurrency} concurrent API clients, one process, PostgreSQL + RabbitMQ`);
+  console.log(`Kommunebro bench: ${total} notices 101 → 165, ${concurrency} concurrent API clients, two node processes, PostgreSQL + RabbitMQ`);
   const pipeline = await pipelineRun();
   const raw = await rawRun();
   console.log(`pipeline end to end   ${pipeline.rate.toFixed(0)} msg/s   latency p50 ${pipeline.p50.toFixed(0)} ms  p99 ${pipeline.p99.toFixed(0)} ms   peak RSS ${pipeline.peakRssMb.toFixed(0)} MiB`);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
+import { pino } from 'pino';
 import { TestFederation, eventually } from '../helpers/nodes.ts';
 import { noticeRequest } from '../helpers/messages.ts';
 
@@ -60,5 +61,30 @@ describe('when København sends a street-sleeper notice to Albertslund', () => {
     const atKbh = await kbh.node.deps.messages.list({ direction: 'in', conversationId: notice.body.conversationId, limit: 10 });
     expect(atKbh).toHaveLength(1);
     expect(atKbh[0]).toMatchObject({ type: 'street-sleeper.response', inReplyTo: notice.body.id, from: '165' });
+  });
+});
+
+describe('when messages with a CPR number pass through both nodes, refused or accepted', () => {
+  const lines: string[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+  const federation = new TestFederation();
+  beforeAll(() => federation.start(['101', '165'], { log }), 60_000);
+  afterAll(() => federation.stop());
+
+  it('then no log line holds the CPR number', async () => {
+    const kbh = federation.get('101');
+    const cpr = '0101801234';
+    const ok = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('outreach')}`).send(noticeRequest('165'));
+    const bad = noticeRequest('165');
+    (bad.payload as { citizen: object }).citizen = { cpr: '3213801234' };
+    const refused = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('outreach')}`).send(bad);
+    expect(refused.body.code).toBe('schema_invalid');
+    await eventually('delivered', async () => (await kbh.node.deps.messages.find(ok.body.id))?.status === 'delivered');
+    expect(lines.length).toBeGreaterThan(3);
+    expect(lines.join('\n')).toContain(ok.body.id);
+    for (const line of lines) {
+      expect(line).not.toContain(cpr);
+      expect(line).not.toContain('3213801234');
+    }
   });
 });

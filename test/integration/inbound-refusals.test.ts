@@ -57,6 +57,13 @@ describe('inbound pipeline: when a message reaches Albertslund (165)', () => {
     expect(await refusedWith(jws)).toBe('key_wrong_municipality');
   });
 
+  it('when its key was imported but is not yet active, then it is refused as key_not_active', async () => {
+    const pendingKey = await generateSigningKey('101');
+    await alb().trust.importJwks('101', { keys: [pendingKey.toJSON()] }, 'pending', 'test');
+    const jws = await sign({ kid: pendingKey.kid, key: pendingKey, publicJwk: pendingKey.toJSON() as never }, noticeEnvelope('101', '165'));
+    expect(await refusedWith(jws)).toBe('key_not_active');
+  });
+
   it('when it is addressed to another municipality, then it is refused as wrong_recipient', async () => {
     const envelope = noticeEnvelope('101', '161');
     expect(await refusedWith(await sign(kbhKey, envelope))).toBe('wrong_recipient');
