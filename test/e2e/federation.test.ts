@@ -29,7 +29,10 @@ describe('npm start: the local federation', () => {
     const portBase = 20000 + Math.floor(Math.random() * 20) * 1000;
     const fed = startFederation({ KB_FEDERATION_DIR: dir, KB_FEDERATION_PORT_BASE: String(portBase), KB_EXCHANGE: exchange });
     try {
-      await eventually('federation ready', async () => fed.output().includes('Federation ready'), 120_000);
+      await eventually('federation ready', async () => {
+        if (fed.child.exitCode !== null) throw new Error(`npm start exited early:\n${fed.output()}`);
+        return fed.output().includes('Federation ready');
+      }, 120_000);
       const out = fed.output();
       expect(out).toContain('stands in for an admin');
       expect(out).toContain(`http://127.0.0.1:${portBase + 101}`);
@@ -49,7 +52,7 @@ describe('npm start: the local federation', () => {
       const inbound = await fetch(`http://127.0.0.1:${portBase + 165}/messages?direction=in`, { headers: { authorization: `Bearer ${tokens['165'].caseworker}` } });
       expect(((await inbound.json()) as { messages: { id: string }[] }).messages.map((m) => m.id)).toEqual([id]);
     } finally {
-      process.kill(-fed.child.pid!, 'SIGINT');
+      if (fed.child.exitCode === null) process.kill(-fed.child.pid!, 'SIGINT');
     }
     // PGlite must be closed explicitly or a node never exits.
     const ended = await Promise.race([fed.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('hung'), 20_000))]);

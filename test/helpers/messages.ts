@@ -32,3 +32,21 @@ export function noticeEnvelope(from: string, to: string, overrides: Record<strin
     ...overrides,
   };
 }
+
+/** A § 110 admission notice request from the shelter's municipality. */
+export function admissionRequest(shelterMunicipality: string, handling: string, shelterId: string, overrides: Record<string, unknown> = {}, decisionDate = '2026-11-23') {
+  return {
+    type: 'shelter.admission-notice',
+    to: handling,
+    payload: {
+      citizen: { cpr: '0101801234', name: 'Jens Jensen' },
+      shelterId,
+      admissionDecisionDate: decisionDate,
+      admissionDate: decisionDate,
+      admittedBy: 'own-application',
+      handlingBasis: { lastResidenceMunicipality: handling, lastAddress: 'Last known address' },
+      shelterContact: { name: 'Lene Berg', phone: '43 23 00 00' },
+    },
+    ...overrides,
+  };
+}

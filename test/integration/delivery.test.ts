@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { pino } from 'pino';
 import { TestFederation, eventually } from '../helpers/nodes.ts';
-import { noticeRequest } from '../helpers/messages.ts';
+import { admissionRequest, noticeRequest } from '../helpers/messages.ts';
 
 describe('when København sends a street-sleeper notice to Albertslund', () => {
   const federation = new TestFederation();
@@ -31,7 +31,8 @@ describe('when København sends a street-sleeper notice to Albertslund', () => {
 
   it('when the recipient has no queue on the broker, then the message is marked failed as recipient_unreachable, not dropped', async () => {
     const kbh = federation.get('101');
-    const sent = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('outreach')}`).send(noticeRequest('657'));
+    // København's shelter has an agreement with Herning, but Herning runs no node here.
+    const sent = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('shelter')}`).send(admissionRequest('101', '657', 'kbh-herberg'));
     expect(sent.status).toBe(202);
     const failed = await eventually('failed status', async () => {
       const m = await kbh.node.deps.messages.find(sent.body.id);

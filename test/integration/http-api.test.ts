@@ -80,14 +80,21 @@ describe('HTTP API of a node', () => {
       expect(res.body.code).toBe('consent_missing');
     });
 
-    it('when a response answers nothing (no inReplyTo), then 403 contract_forbids', async () => {
+    it('when a response would open a new conversation, then 409 state_forbids', async () => {
       const res = await post('caseworker', {
         type: 'street-sleeper.response',
         to: '165',
+        inReplyTo: '4a0c2a52-2b0e-4c55-9d7e-1f2e3d4c5b6a',
         payload: { contact: { name: 'Karen Lund', phone: '43686868' }, offer: { kind: 'shelter-place', date: '2026-11-30' } },
       });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('state_forbids');
+    });
+
+    it('when no agreement covers the recipient, then 403 no_agreement', async () => {
+      const res = await post('outreach', noticeRequest('657'));
       expect(res.status).toBe(403);
-      expect(res.body.code).toBe('contract_forbids');
+      expect(res.body.code).toBe('no_agreement');
     });
 
     it('when the body is not JSON, then 400 body_malformed', async () => {

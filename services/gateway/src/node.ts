@@ -10,6 +10,7 @@ import { AuditRepository } from './data/audit.ts';
 import { openDatabase, type Database } from './data/db.ts';
 import { KeyRepository } from './data/keys.ts';
 import { MessageRepository } from './data/messages.ts';
+import { ConversationRepository } from './data/conversations.ts';
 import { OutboxRepository } from './data/outbox.ts';
 import { Contracts } from './domain/contracts.ts';
 import { SchemaRegistry } from './domain/schemas.ts';
@@ -36,7 +37,7 @@ const withTimeout = <T>(promise: Promise<T>, ms: number) =>
 export async function createNode(config: NodeConfig, options: NodeOptions = {}) {
   const log = options.log ?? pino({ level: config.logLevel, base: { node: config.municipality } });
   const schemas = new SchemaRegistry();
-  const contracts = new Contracts();
+  const contracts = new Contracts(config.contractDir);
   const signingKey = await loadOrCreateSigningKey(config.keyDir, config.municipality);
   const db: Database = await openDatabase(config);
   const keys = new KeyRepository(db.prisma);
@@ -51,6 +52,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     schemas,
     contracts,
     messages: new MessageRepository(db.prisma),
+    conversations: new ConversationRepository(db.prisma),
     outbox: new OutboxRepository(db.prisma),
     audit: new AuditRepository(db.prisma),
     trust,

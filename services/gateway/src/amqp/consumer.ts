@@ -1,4 +1,5 @@
 import type { Delivery, Broker } from './broker.ts';
+import { parseCompactJws } from '../crypto/jws.ts';
 import { InboundRefused, receiveMessage } from '../pipeline/inbound.ts';
 import type { PipelineDeps } from '../pipeline/context.ts';
 
@@ -26,13 +27,25 @@ export class InboundConsumer {
     private readonly retry: RetryPolicy = defaultRetryPolicy,
   ) {}
 
+  private readonly conversationTails = new Map<string, Promise<void>>();
+
+  /**
+   * Deliveries run concurrently, except that messages of one conversation run one after another
+   * in delivery order: a stay plan must not overtake the admission notice it follows.
+   */
   handle = (delivery: Delivery, ack: () => void): void => {
-    const work = this.settle(delivery, ack).catch((error) => {
+    const key = conversationKey(delivery);
+    const previous = (key && this.conversationTails.get(key)) || Promise.resolve();
+    const work = previous.then(() => this.settle(delivery, ack)).catch((error) => {
       // Could not even dead-letter (broker gone): leave it unacked; the broker redelivers it.
       this.deps.log.error({ err: (error as Error).message, messageId: delivery.properties.messageId }, 'delivery left for redelivery');
     });
     this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    if (key) this.conversationTails.set(key, work);
+    void work.finally(() => {
+      this.inFlight.delete(work);
+      if (key && this.conversationTails.get(key) === work) this.conversationTails.delete(key);
+    });
   };
 
   private async settle(delivery: Delivery, ack: () => void): Promise<void> {
@@ -102,5 +115,15 @@ export class InboundConsumer {
     this.stopping = true;
     for (const wake of [...this.sleepers]) wake();
     await Promise.allSettled([...this.inFlight]);
+  }
+}
+
+/** The conversation a delivery claims, read without trusting it: only used for ordering. */
+function conversationKey(delivery: Delivery): string | undefined {
+  try {
+    const id = parseCompactJws(delivery.content.toString('utf8')).claims.conversationId;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -18,6 +18,8 @@ export interface NodeConfig {
   keyDir: string;
   /** Folder of partner JWKS files named `<code>.jwks.json`, imported as trusted at start. */
   trustDir?: string;
+  /** Collaboration models, agreements and shelter registry; the repo's contracts/ by default. */
+  contractDir?: string;
   tokens: Map<string, Role>;
   maxMessageBytes: number;
   logLevel: string;
@@ -88,6 +90,7 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     pgliteDir: databaseUrl ? undefined : env.PGLITE_DIR?.trim() || path.join(dataDir, 'db'),
     keyDir: env.KB_KEY_DIR?.trim() || path.join(dataDir, 'keys'),
     trustDir: env.KB_TRUST_DIR?.trim() || undefined,
+    contractDir: env.KB_CONTRACT_DIR?.trim() || undefined,
     tokens: parseTokens(required(env, 'KB_TOKENS')),
     maxMessageBytes: integer(env, 'KB_MAX_MESSAGE_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     logLevel: env.LOG_LEVEL?.trim() || 'info',

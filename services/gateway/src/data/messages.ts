@@ -1,4 +1,6 @@
+import type { ConversationPlan } from '../domain/conversation.ts';
 import type { Envelope } from '../domain/envelope.ts';
+import { applyPlan } from './conversations.ts';
 import type { AuditEvent } from './audit.ts';
 import { auditColumns } from './audit.ts';
 import type { Prisma } from './db.ts';
@@ -79,32 +81,35 @@ const outboxColumns = (kind: string, e: Envelope) => ({ kind, messageId: e.id, t
 export class MessageRepository {
   constructor(private readonly prisma: Prisma) {}
 
-  /** The message, its outbox row and its audit entry in one transaction: stored means it will be sent. */
-  async storeOutbound(envelope: Envelope, audit?: AuditEvent): Promise<MessageRecord> {
-    const [row] = await this.prisma.$transaction([
-      this.prisma.message.create({ data: { ...envelopeColumns(envelope), direction: 'out', status: 'queued' } }),
-      this.prisma.outboxEntry.create({ data: outboxColumns('message', envelope) }),
-      ...(audit ? [this.prisma.auditEntry.create({ data: auditColumns(audit) })] : []),
-    ]);
-    return toRecord(row as Row);
+  /**
+   * The message, its outbox row, its audit entry and its conversation change in one transaction:
+   * stored means it will be sent.
+   */
+  async storeOutbound(envelope: Envelope, audit?: AuditEvent, plan?: ConversationPlan): Promise<MessageRecord> {
+    return this.prisma.$transaction(async (tx) => {
+      const row = await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'out', status: 'queued' } });
+      await tx.outboxEntry.create({ data: outboxColumns('message', envelope) });
+      if (audit) await tx.auditEntry.create({ data: auditColumns(audit) });
+      if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
+      return toRecord(row);
+    });
   }
 
   /**
-   * The accepted message, the receipt to send back and the audit entry, in one transaction.
-   * Returns false when the id was stored before (a replay or a redelivery).
+   * The accepted message, the receipt to send back, the audit entry and the conversation change,
+   * in one transaction. Returns false when the id was stored before (a replay or a redelivery).
    */
-  async storeInbound(envelope: Envelope, jws: string, receipt: Envelope, now: Date, audit: AuditEvent): Promise<boolean> {
+  async storeInbound(envelope: Envelope, jws: string, receipt: Envelope, now: Date, audit: AuditEvent, plan?: ConversationPlan): Promise<boolean> {
     try {
-      await this.prisma.$transaction([
-        this.prisma.message.create({
-          data: { ...envelopeColumns(envelope), direction: 'in', status: 'accepted', jws, receivedAt: now },
-        }),
-        this.prisma.outboxEntry.create({ data: outboxColumns('receipt', receipt) }),
-        this.prisma.auditEntry.create({ data: auditColumns(audit) }),
-      ]);
+      await this.prisma.$transaction(async (tx) => {
+        await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'in', status: 'accepted', jws, receivedAt: now } });
+        await tx.outboxEntry.create({ data: outboxColumns('receipt', receipt) });
+        await tx.auditEntry.create({ data: auditColumns(audit) });
+        if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
+      });
       return true;
     } catch (error) {
-      if ((error as { code?: string }).code === 'P2002') return false;
+      if ((error as { code?: string }).code === 'P2002' && (await this.countInbound(envelope.id)) > 0) return false;
       throw error;
     }
   }

@@ -1,10 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import type { Role } from '../config/index.ts';
+import { municipalityNames } from '../config/municipalities.ts';
+import type { Duration, IsoDate } from './calendar.ts';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
 export const contractDir = fileURLToPath(new URL('../../../../contracts/', import.meta.url));
+
+export type ToState = string | { field: string; cases: Record<string, string> };
 
 export interface MessageTypeRule {
   model: string;
@@ -12,40 +19,179 @@ export interface MessageTypeRule {
   to: string;
   userRoles: Role[];
   requiresInReplyTo?: boolean;
-  legalBasis: { kind: 'consent' | 'statute' | 'reply'; reference?: string };
+  allowedIn: string[];
+  toState?: ToState;
+  moveRole?: { role: string; to: string; when: string; equals: string };
+  shelterOf?: string;
+  legalBasis: { kind: 'consent' | 'statute' | 'reply'; reference: string };
 }
 
-/** The collaboration models in contracts/models, checked against their schema at start. */
+export interface DeadlineRule {
+  id: string;
+  title: string;
+  kind: 'deadline' | 'alert';
+  reference: string;
+  startsWith: { type: string; dateField?: string };
+  duration: Duration;
+  metBy: string[];
+}
+
+export interface CollaborationModel {
+  id: string;
+  title: string;
+  description?: string;
+  roles: string[];
+  states: string[];
+  closedStates: string[];
+  agreement?: 'between-roles' | 'any-model';
+  messageTypes: Record<string, Omit<MessageTypeRule, 'model'>>;
+  deadlines: DeadlineRule[];
+}
+
+export interface Agreement {
+  id: string;
+  model: string;
+  title: string;
+  parties: Record<string, string>;
+  validFrom: IsoDate;
+  validTo?: IsoDate;
+  deadlineOverrides?: Record<string, Duration>;
+  dailyRates?: { shelterId: string; rateOere: number; validFrom: IsoDate; validTo?: IsoDate }[];
+}
+
+export interface Shelter {
+  id: string;
+  name: string;
+  municipality: string;
+}
+
+class ContractError extends Error {
+  constructor(file: string, problem: string) {
+    super(`Contract ${file} is invalid: ${problem}`);
+  }
+}
+
+function readJson(dir: string, relative: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, relative), 'utf8'));
+  } catch (error) {
+    throw new ContractError(path.join('contracts', relative), `not readable JSON (${(error as Error).message})`);
+  }
+}
+
+function check(validate: ValidateFunction, value: unknown, file: string): void {
+  if (!validate(value)) {
+    throw new ContractError(file, (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; '));
+  }
+}
+
+const jsonFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+
+/**
+ * The collaboration models, partner agreements and shelter registry in contracts/, each checked
+ * against its schema and against each other at start: a broken file stops the node, naming it.
+ */
 export class Contracts {
+  readonly models = new Map<string, CollaborationModel>();
   readonly rules = new Map<string, MessageTypeRule>();
+  readonly agreements: Agreement[] = [];
+  readonly shelters = new Map<string, Shelter>();
 
   constructor(dir = contractDir) {
     const ajv = new Ajv2020({ allErrors: true });
-    const validate = ajv.compile(JSON.parse(readFileSync(path.join(dir, 'collaboration-model.schema.json'), 'utf8')));
-    const modelDir = path.join(dir, 'models');
-    for (const file of readdirSync(modelDir).filter((f) => f.endsWith('.json')).sort()) {
+    addFormats(ajv);
+    const validateModel = ajv.compile(readJson(dir, 'collaboration-model.schema.json') as object);
+    const validateAgreement = ajv.compile(readJson(dir, 'agreement.schema.json') as object);
+
+    for (const s of (readJson(dir, 'shelters.json') as { shelters: Shelter[] }).shelters) {
+      if (!municipalityNames.has(s.municipality)) throw new ContractError('contracts/shelters.json', `${s.id} names municipality ${s.municipality}`);
+      this.shelters.set(s.id, s);
+    }
+
+    for (const file of jsonFiles(path.join(dir, 'models'))) {
       const where = path.join('contracts', 'models', file);
-      let model: { id: string; roles: string[]; messageTypes: Record<string, Omit<MessageTypeRule, 'model'>> };
-      try {
-        model = JSON.parse(readFileSync(path.join(modelDir, file), 'utf8'));
-      } catch (error) {
-        throw new Error(`Contract ${where} is not valid JSON: ${(error as Error).message}`);
-      }
-      if (!validate(model)) {
-        const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
-        throw new Error(`Contract ${where} is invalid: ${problems}`);
-      }
+      const model = readJson(dir, path.join('models', file)) as CollaborationModel;
+      check(validateModel, model, where);
+      this.checkModel(model, where);
+      this.models.set(model.id, model);
       for (const [type, rule] of Object.entries(model.messageTypes)) {
-        if (!model.roles.includes(rule.from) || !model.roles.includes(rule.to)) {
-          throw new Error(`Contract ${where} is invalid: ${type} names a role the model does not have`);
-        }
-        if (this.rules.has(type)) throw new Error(`Contract ${where} defines ${type}, which another model defines too`);
+        if (this.rules.has(type)) throw new ContractError(where, `${type} is defined by another model too`);
         this.rules.set(type, { model: model.id, ...rule });
+      }
+    }
+
+    for (const file of jsonFiles(path.join(dir, 'agreements'))) {
+      const where = path.join('contracts', 'agreements', file);
+      const agreement = readJson(dir, path.join('agreements', file)) as Agreement;
+      check(validateAgreement, agreement, where);
+      this.checkAgreement(agreement, where);
+      this.agreements.push(agreement);
+    }
+  }
+
+  private checkModel(model: CollaborationModel, where: string): void {
+    const states = new Set(model.states);
+    const known = (state: string, what: string) => {
+      if (!states.has(state)) throw new ContractError(where, `${what} names state "${state}", which the model does not list`);
+    };
+    model.closedStates.forEach((s) => known(s, 'closedStates'));
+    for (const [type, rule] of Object.entries(model.messageTypes)) {
+      for (const role of [rule.from, rule.to, rule.moveRole?.role, rule.shelterOf]) {
+        if (role && !model.roles.includes(role)) throw new ContractError(where, `${type} names role "${role}", which the model does not have`);
+      }
+      rule.allowedIn.filter((s) => s !== 'start').forEach((s) => known(s, `${type}.allowedIn`));
+      if (typeof rule.toState === 'string') known(rule.toState, `${type}.toState`);
+      else if (rule.toState) Object.values(rule.toState.cases).forEach((s) => known(s, `${type}.toState`));
+    }
+    for (const d of model.deadlines) {
+      for (const type of [d.startsWith.type, ...d.metBy]) {
+        if (!model.messageTypes[type]) throw new ContractError(where, `deadline ${d.id} names ${type}, which the model does not define`);
       }
     }
   }
 
+  private checkAgreement(agreement: Agreement, where: string): void {
+    const model = this.models.get(agreement.model);
+    if (!model) throw new ContractError(where, `model "${agreement.model}" does not exist`);
+    for (const role of model.roles) {
+      const code = agreement.parties[role];
+      if (!code) throw new ContractError(where, `no municipality in role "${role}"`);
+      if (!municipalityNames.has(code)) throw new ContractError(where, `"${code}" is not a municipality code`);
+    }
+    for (const id of Object.keys(agreement.deadlineOverrides ?? {})) {
+      if (!model.deadlines.some((d) => d.id === id)) throw new ContractError(where, `deadline override "${id}" matches no deadline of ${model.id}`);
+    }
+    for (const rate of agreement.dailyRates ?? []) {
+      const shelter = this.shelters.get(rate.shelterId);
+      if (!shelter) throw new ContractError(where, `daily rate for unknown shelter "${rate.shelterId}"`);
+      if (!Object.values(agreement.parties).includes(shelter.municipality)) {
+        throw new ContractError(where, `shelter ${rate.shelterId} is run by ${shelter.municipality}, which is not a party`);
+      }
+    }
+    if (this.agreements.some((a) => a.id === agreement.id)) throw new ContractError(where, `agreement id ${agreement.id} is used twice`);
+  }
+
   rule(type: string): MessageTypeRule | undefined {
     return this.rules.get(type);
+  }
+
+  model(id: string): CollaborationModel {
+    const model = this.models.get(id);
+    if (!model) throw new Error(`No collaboration model ${id}`);
+    return model;
+  }
+
+  /** The agreement that lets `from` in role `fromRole` send to `to` in role `toRole` on `date`. */
+  agreementFor(modelId: string, fromRole: string, from: string, toRole: string, to: string, date: IsoDate): Agreement | undefined {
+    const valid = (a: Agreement) => a.validFrom <= date && (!a.validTo || date <= a.validTo);
+    if (this.model(modelId).agreement === 'any-model') {
+      return this.agreements.find((a) => valid(a) && Object.values(a.parties).includes(from) && Object.values(a.parties).includes(to));
+    }
+    return this.agreements.find((a) => a.model === modelId && valid(a) && a.parties[fromRole] === from && a.parties[toRole] === to);
+  }
+
+  /** Deadline rules of a model with an agreement's overrides applied. */
+  deadlines(modelId: string, agreement?: Agreement): DeadlineRule[] {
+    return this.model(modelId).deadlines.map((d) => ({ ...d, duration: agreement?.deadlineOverrides?.[d.id] ?? d.duration }));
   }
 }

@@ -12,6 +12,8 @@ export const refusals = {
   schema_invalid: { status: 400, title: 'The payload does not match its schema' },
   unknown_type: { status: 400, title: 'No collaboration model defines this message type' },
   contract_forbids: { status: 403, title: 'The collaboration model does not allow this message' },
+  no_agreement: { status: 403, title: 'No valid partner agreement allows this message' },
+  state_forbids: { status: 409, title: 'The conversation is not in a state that allows this message' },
   consent_missing: { status: 422, title: 'The message needs a consent as its legal basis' },
   message_too_large: { status: 413, title: 'The message exceeds the size limit' },
   jws_malformed: { status: 400, title: 'The message is not a well-formed JWS' },

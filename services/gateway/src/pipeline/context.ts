@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Role } from '../config/index.ts';
 import type { AuditRepository } from '../data/audit.ts';
+import type { ConversationRepository } from '../data/conversations.ts';
 import type { MessageRepository } from '../data/messages.ts';
 import type { OutboxRepository } from '../data/outbox.ts';
 import type { TrustStore } from '../crypto/trust-store.ts';
@@ -16,6 +17,7 @@ export interface PipelineDeps {
   schemas: SchemaRegistry;
   contracts: Contracts;
   messages: MessageRepository;
+  conversations: ConversationRepository;
   outbox: OutboxRepository;
   audit: AuditRepository;
   trust: TrustStore;

@@ -2,6 +2,7 @@ import type jose from 'node-jose';
 import { parseCompactJws, verifyWith } from '../crypto/jws.ts';
 import { Refusal } from '../domain/errors.ts';
 import { errorType, isSignal, receiptType, signalFor, type Envelope } from '../domain/envelope.ts';
+import { planMessage, type ConversationPlan } from '../domain/conversation.ts';
 import { runSteps, type PipelineDeps, type Step } from './context.ts';
 
 export interface InboundDelivery {
@@ -31,6 +32,7 @@ interface InboundContext {
   key?: jose.JWK.Key;
   /** Set once the signature verified: only then may an error signal go back. */
   envelope?: Envelope;
+  plan?: ConversationPlan;
   outcome?: InboundOutcome;
 }
 
@@ -97,6 +99,13 @@ const handleSignal: Step<InboundContext> = async (ctx, deps) => {
   return 'done';
 };
 
+/** A message id stored before is a replay or a redelivery: acknowledged, not processed again. */
+const checkReplay: Step<InboundContext> = async (ctx, deps) => {
+  if ((await deps.messages.countInbound(ctx.envelope!.id)) === 0) return;
+  ctx.outcome = { kind: 'duplicate', envelope: ctx.envelope! };
+  return 'done';
+};
+
 /** The payload matches the schema of its type, and a collaboration model defines the type. */
 const validatePayload: Step<InboundContext> = (ctx, deps) => {
   const e = ctx.envelope!;
@@ -104,12 +113,12 @@ const validatePayload: Step<InboundContext> = (ctx, deps) => {
   deps.schemas.assertValid(e.type, e.payload, '/payload');
 };
 
-/** The model allows it. Agreements and conversation states come with the contracts issue. */
-const checkContract: Step<InboundContext> = (ctx, deps) => {
-  const rule = deps.contracts.rule(ctx.envelope!.type)!;
-  if (rule.requiresInReplyTo && !ctx.envelope!.inReplyTo) {
-    throw new Refusal('contract_forbids', `${ctx.envelope!.type} must answer a message (inReplyTo)`);
-  }
+/** The model, the conversation's state and a valid partner agreement allow it: the same rules as on send. */
+const checkContract: Step<InboundContext> = async (ctx, deps) => {
+  const e = ctx.envelope!;
+  const existing = await deps.conversations.find(e.conversationId);
+  const started = existing ? await deps.conversations.startedDeadlines(e.conversationId) : new Set<string>();
+  ctx.plan = planMessage(deps.contracts, e, existing, started);
 };
 
 /** A consent-based type names the sender's consent. The sender's log is the authority; recording it here comes with the consent issue. */
@@ -125,7 +134,7 @@ const store: Step<InboundContext> = async (ctx, deps) => {
   const e = ctx.envelope!;
   const receipt = signalFor(e, receiptType, { messageId: e.id, receivedAt: ctx.now.toISOString() }, ctx.now);
   const audit = { actor: `node:${e.from}`, action: 'message.receive', outcome: 'accepted' as const, messageId: e.id, detail: { type: e.type, from: e.from } };
-  const stored = await deps.messages.storeInbound(e, ctx.jws!, receipt, ctx.now, audit);
+  const stored = await deps.messages.storeInbound(e, ctx.jws!, receipt, ctx.now, audit, ctx.plan);
   ctx.outcome = { kind: stored ? 'accepted' : 'duplicate', envelope: e };
   if (stored) deps.nudgeRelay();
 };
@@ -138,6 +147,7 @@ export const inboundSteps = [
   checkRecipient,
   checkExpiry,
   handleSignal,
+  checkReplay,
   validatePayload,
   checkContract,
   checkLegalBasis,

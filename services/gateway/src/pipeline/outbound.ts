@@ -1,6 +1,7 @@
 import { Refusal } from '../domain/errors.ts';
 import { newEnvelope, type Envelope } from '../domain/envelope.ts';
 import type { MessageTypeRule } from '../domain/contracts.ts';
+import { planMessage, type ConversationPlan } from '../domain/conversation.ts';
 import type { MessageRecord } from '../data/messages.ts';
 import { runSteps, type Caller, type PipelineDeps, type Step } from './context.ts';
 
@@ -19,6 +20,7 @@ interface OutboundContext {
   request: Record<string, unknown>;
   rule?: MessageTypeRule;
   envelope?: Envelope;
+  plan?: ConversationPlan;
   stored?: MessageRecord;
 }
 
@@ -42,42 +44,38 @@ const validatePayload: Step<OutboundContext> = (ctx, deps) => {
   deps.schemas.assertValid(ctx.request.type as string, ctx.request.payload, '/payload');
 };
 
-/** The model allows this message here. Agreements and conversation states come with the contracts issue. */
-const checkContract: Step<OutboundContext> = (ctx, deps) => {
-  if (ctx.request.to === deps.municipality) throw new Refusal('contract_forbids', 'a node does not send to itself');
-  if (ctx.rule?.requiresInReplyTo && !ctx.request.inReplyTo) {
-    throw new Refusal('contract_forbids', `${String(ctx.request.type)} must answer a message (inReplyTo)`);
-  }
+/** The envelope as it will be signed: the contract and the deadlines are judged on it. */
+const buildEnvelope: Step<OutboundContext> = (ctx, deps) => {
+  const r = ctx.request as unknown as SendRequest;
+  ctx.envelope = newEnvelope(
+    { type: r.type, from: deps.municipality, to: r.to, conversationId: r.conversationId, inReplyTo: r.inReplyTo, consentId: r.consentId, payload: r.payload },
+    deps.now(),
+  );
+};
+
+/** The model, the conversation's state and a valid partner agreement allow it. */
+const checkContract: Step<OutboundContext> = async (ctx, deps) => {
+  const e = ctx.envelope!;
+  const existing = await deps.conversations.find(e.conversationId);
+  const started = existing ? await deps.conversations.startedDeadlines(e.conversationId) : new Set<string>();
+  ctx.plan = planMessage(deps.contracts, e, existing, started);
 };
 
 /** A consent-based type carries a consent id. Checking it against the consent log comes with the consent issue. */
 const checkLegalBasis: Step<OutboundContext> = (ctx) => {
   if (ctx.rule?.legalBasis.kind === 'consent' && !ctx.request.consentId) {
-    throw new Refusal('consent_missing', `${String(ctx.request.type)} needs consentId (${ctx.rule.legalBasis.reference ?? 'consent'})`);
+    throw new Refusal('consent_missing', `${String(ctx.request.type)} needs consentId (${ctx.rule.legalBasis.reference})`);
   }
 };
 
-/** Message, outbox row and audit entry in one transaction; the relay signs and publishes. */
+/** Message, outbox row, audit entry and conversation change in one transaction; the relay signs and publishes. */
 const store: Step<OutboundContext> = async (ctx, deps) => {
-  const r = ctx.request as unknown as SendRequest;
-  ctx.envelope = newEnvelope(
-    {
-      type: r.type,
-      from: deps.municipality,
-      to: r.to,
-      conversationId: r.conversationId,
-      inReplyTo: r.inReplyTo,
-      consentId: r.consentId,
-      payload: r.payload,
-    },
-    deps.now(),
-  );
-  const e = ctx.envelope;
-  ctx.stored = await deps.messages.storeOutbound(e, { actor: ctx.caller.subject, action: 'message.send', outcome: 'accepted', messageId: e.id, detail: { type: e.type, to: e.to } });
+  const e = ctx.envelope!;
+  ctx.stored = await deps.messages.storeOutbound(e, { actor: ctx.caller.subject, action: 'message.send', outcome: 'accepted', messageId: e.id, detail: { type: e.type, to: e.to } }, ctx.plan);
   deps.nudgeRelay();
 };
 
-export const outboundSteps = [validateRequest, checkRole, validatePayload, checkContract, checkLegalBasis, store] as const;
+export const outboundSteps = [validateRequest, checkRole, validatePayload, buildEnvelope, checkContract, checkLegalBasis, store] as const;
 
 export async function sendMessage(deps: PipelineDeps, caller: Caller, request: unknown): Promise<MessageRecord> {
   const ctx: OutboundContext = { caller, request: (request ?? {}) as Record<string, unknown> };

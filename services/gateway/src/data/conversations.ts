@@ -1,0 +1,112 @@
+import type { ConversationPlan, ConversationState } from '../domain/conversation.ts';
+import type { Prisma } from './db.ts';
+
+type Tx = Parameters<Parameters<Prisma['$transaction']>[0]>[0];
+
+export interface DeadlineRecord {
+  conversationId: string;
+  deadlineId: string;
+  kind: string;
+  title: string;
+  reference: string;
+  startOn: string;
+  dueOn: string;
+  metAt: Date | null;
+  metOn: string | null;
+  metByMessageId: string | null;
+  cancelledAt: Date | null;
+  alertedAt: Date | null;
+}
+
+export interface ConversationRecord extends ConversationState {
+  createdAt: string;
+  updatedAt: string;
+}
+
+const toConversation = (row: Awaited<ReturnType<Prisma['conversation']['findFirstOrThrow']>>): ConversationRecord => ({
+  id: row.id,
+  model: row.model,
+  state: row.state,
+  roles: row.roles as Record<string, string>,
+  agreementId: row.agreementId,
+  createdAt: row.createdAt.toISOString(),
+  updatedAt: row.updatedAt.toISOString(),
+});
+
+const deadlineColumns = {
+  conversationId: true, deadlineId: true, kind: true, title: true, reference: true, startOn: true, dueOn: true,
+  metAt: true, metOn: true, metByMessageId: true, cancelledAt: true, alertedAt: true,
+} as const;
+
+/** Applies a planned conversation change inside the transaction that stores its message. */
+export async function applyPlan(tx: Tx, plan: ConversationPlan, messageId: string, at: Date): Promise<void> {
+  const c = plan.conversation;
+  await tx.conversation.upsert({
+    where: { id: c.id },
+    create: { id: c.id, model: c.model, state: c.state, roles: c.roles, agreementId: c.agreementId },
+    update: { state: c.state, roles: c.roles, agreementId: c.agreementId },
+  });
+  if (plan.startDeadlines.length > 0) {
+    await tx.deadline.createMany({ data: plan.startDeadlines.map((d) => ({ ...d, conversationId: c.id })), skipDuplicates: true });
+  }
+  if (plan.meetDeadlines.length > 0) {
+    await tx.deadline.updateMany({
+      where: { conversationId: c.id, deadlineId: { in: plan.meetDeadlines }, metAt: null, cancelledAt: null },
+      data: { metAt: at, metOn: plan.metOn, metByMessageId: messageId },
+    });
+  }
+  if (plan.cancelPending) {
+    await tx.deadline.updateMany({ where: { conversationId: c.id, metAt: null, cancelledAt: null }, data: { cancelledAt: at } });
+  }
+}
+
+export class ConversationRepository {
+  constructor(private readonly prisma: Prisma) {}
+
+  async find(id: string): Promise<ConversationRecord | null> {
+    const row = await this.prisma.conversation.findUnique({ where: { id } });
+    return row ? toConversation(row) : null;
+  }
+
+  async startedDeadlines(conversationId: string): Promise<Set<string>> {
+    const rows = await this.prisma.deadline.findMany({ where: { conversationId }, select: { deadlineId: true } });
+    return new Set(rows.map((r) => r.deadlineId));
+  }
+
+  async list(filter: { model?: string; state?: string; limit: number }): Promise<ConversationRecord[]> {
+    const rows = await this.prisma.conversation.findMany({
+      where: { model: filter.model, state: filter.state },
+      orderBy: { updatedAt: 'desc' },
+      take: filter.limit,
+    });
+    return rows.map(toConversation);
+  }
+
+  async deadlines(where: { conversationId?: string; open?: boolean } = {}): Promise<DeadlineRecord[]> {
+    return this.prisma.deadline.findMany({
+      where: { conversationId: where.conversationId, ...(where.open ? { metAt: null, cancelledAt: null } : {}) },
+      orderBy: [{ dueOn: 'asc' }, { id: 'asc' }],
+      select: deadlineColumns,
+    });
+  }
+
+  /** Not met, not cancelled, due before `today`, and not yet alerted. */
+  async newlyOverdue(today: string): Promise<DeadlineRecord[]> {
+    return this.prisma.deadline.findMany({
+      where: { metAt: null, cancelledAt: null, alertedAt: null, dueOn: { lt: today } },
+      orderBy: { dueOn: 'asc' },
+      select: deadlineColumns,
+    });
+  }
+
+  async markAlerted(conversationId: string, deadlineId: string, at: Date): Promise<void> {
+    await this.prisma.deadline.updateMany({ where: { conversationId, deadlineId }, data: { alertedAt: at } });
+  }
+
+  async countOverdue(today: string): Promise<number> {
+    const [row] = await this.prisma.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM "Deadline"
+      WHERE ("metOn" IS NULL AND "cancelledAt" IS NULL AND "dueOn" < ${today}) OR ("metOn" > "dueOn")`;
+    return Number(row?.n ?? 0);
+  }
+}
