@@ -140,3 +140,23 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A small HTTP client for one test node, as a user with one role. */
+export function asUser(node: TestNode, role: Role) {
+  const auth = { authorization: `Bearer ${node.token(role)}` };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${node.url}${path}`, { method, headers: { ...auth, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  return {
+    post: (path: string, body: unknown) => call('POST', path, body),
+    get: (path: string) => call('GET', path),
+    /** Sends and waits until the recipient's receipt marked it delivered. */
+    async send(body: unknown): Promise<{ id: string; conversationId: string }> {
+      const res = await call('POST', '/messages', body);
+      if (res.status !== 202) throw new Error(`send answered ${res.status}: ${JSON.stringify(res.body)}`);
+      await eventually(`delivery of ${res.body.id}`, async () => (await node.node.deps.messages.find(res.body.id))?.status === 'delivered');
+      return { id: res.body.id, conversationId: res.body.conversationId };
+    },
+  };
+}

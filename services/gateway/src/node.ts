@@ -18,6 +18,7 @@ import { createApp } from './http/app.ts';
 import type { PipelineDeps } from './pipeline/context.ts';
 import { createMetrics } from './pipeline/metrics.ts';
 import { OutboxRelay } from './pipeline/relay.ts';
+import { DeadlineWatch } from './pipeline/deadlines.ts';
 
 export interface NodeOptions {
   log?: Logger;
@@ -67,6 +68,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const consumer = new InboundConsumer(deps, () => broker, options.retry ?? defaultRetryPolicy);
   const broker = new Broker(config.amqpUrl, brokerNames(config.exchange, config.municipality), log, consumer.handle);
   relay = new OutboxRelay(deps, () => broker);
+  const deadlineWatch = new DeadlineWatch(deps);
   broker.on('up', () => relay?.nudge());
 
   const app = createApp({
@@ -87,6 +89,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     app,
     broker,
     db,
+    deadlineWatch,
     /** Resolves once listening; the broker connects in the background. */
     async start(): Promise<string> {
       broker.start();
@@ -105,6 +108,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     async stop(): Promise<void> {
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server?.closeAllConnections?.();
+      deadlineWatch.stop();
       await relay?.stop();
       await consumer.drain();
       await broker.stop();

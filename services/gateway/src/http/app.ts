@@ -8,6 +8,9 @@ import type { Direction, MessageFilter, MessageStatus } from '../data/messages.t
 import type { PipelineDeps } from '../pipeline/context.ts';
 import { sendMessage } from '../pipeline/outbound.ts';
 import { allow, bearerAuth, callerOf } from './auth.ts';
+import { copenhagenDate } from '../domain/calendar.ts';
+import { municipalityName } from '../config/municipalities.ts';
+import { deadlineView } from '../pipeline/deadlines.ts';
 import { problemHandler } from './problem.ts';
 
 export interface HttpDeps {
@@ -40,6 +43,16 @@ function messageFilter(query: Request['query']): MessageFilter {
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new Refusal('query_invalid', 'limit must be 1 to 1000');
   return { direction: direction as Direction | undefined, status: status as MessageStatus | undefined, conversationId, type, limit };
 }
+
+function optionalQuery(query: Request['query'], name: string, pattern: RegExp): string | undefined {
+  const value = query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !pattern.test(value)) throw new Refusal('query_invalid', `${name} is not valid`);
+  return value;
+}
+
+const namedRoles = (roles: Record<string, string>) =>
+  Object.fromEntries(Object.entries(roles).map(([role, code]) => [role, { code, name: municipalityName(code) }]));
 
 export function createApp(deps: HttpDeps): express.Express {
   const { pipeline } = deps;
@@ -81,6 +94,42 @@ export function createApp(deps: HttpDeps): express.Express {
 
   api.get('/messages', allow(...roles), async (req, res) => {
     res.json({ messages: await pipeline.messages.list(messageFilter(req.query)) });
+  });
+
+  api.get('/conversations', allow(...roles), async (req, res) => {
+    const model = optionalQuery(req.query, 'model', /^[a-z][a-z0-9-]{0,63}$/);
+    const state = optionalQuery(req.query, 'state', /^[a-z][a-z0-9-]{0,63}$/);
+    const list = await pipeline.conversations.list({ model, state, limit: 500 });
+    res.json({ conversations: list.map((c) => ({ ...c, roles: namedRoles(c.roles) })) });
+  });
+
+  api.get('/conversations/:id', allow(...roles), async (req, res) => {
+    const id = req.params.id as string;
+    const conversation = uuid.test(id) ? await pipeline.conversations.find(id) : null;
+    if (!conversation) throw new Refusal('not_found', 'no conversation with that id');
+    const today = copenhagenDate(pipeline.now());
+    const model = pipeline.contracts.model(conversation.model);
+    const messages = await pipeline.messages.list({ conversationId: id, limit: 1000 });
+    res.json({
+      ...conversation,
+      modelTitle: model.title,
+      closed: model.closedStates.includes(conversation.state),
+      roles: namedRoles(conversation.roles),
+      ourRoles: Object.entries(conversation.roles).filter(([, code]) => code === pipeline.municipality).map(([role]) => role),
+      timeline: messages.reverse().map((m) => ({
+        id: m.id, type: m.type, direction: m.direction, from: m.from, to: m.to, inReplyTo: m.inReplyTo, status: m.status,
+        reason: m.reason, createdAt: m.createdAt, deliveredAt: m.deliveredAt, receivedAt: m.receivedAt,
+      })),
+      deadlines: (await pipeline.conversations.deadlines({ conversationId: id })).map((d) => deadlineView(d, today)),
+    });
+  });
+
+  api.get('/deadlines', allow(...roles), async (req, res) => {
+    const state = optionalQuery(req.query, 'state', /^(pending|met|overdue|cancelled)$/);
+    const conversationId = optionalQuery(req.query, 'conversationId', uuid);
+    const today = copenhagenDate(pipeline.now());
+    const views = (await pipeline.conversations.deadlines({ conversationId })).map((d) => deadlineView(d, today));
+    res.json({ today, deadlines: views.filter((d) => !state || d.state === state) });
   });
 
   app.use(api);

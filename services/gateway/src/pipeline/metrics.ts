@@ -5,14 +5,26 @@ export function createMetrics(municipality: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ municipality });
   collectDefaultMetrics({ register: registry });
+  const sources: { countOverdue?: () => Promise<number> } = {};
   return {
     registry,
+    /** Read at scrape time. */
+    sources,
     sent: new Counter({ name: 'kommunebro_messages_sent_total', help: 'Envelopes published and confirmed by the broker', labelNames: ['kind'], registers: [registry] }),
     accepted: new Counter({ name: 'kommunebro_messages_accepted_total', help: 'Inbound messages accepted and stored', labelNames: ['type'], registers: [registry] }),
     refused: new Counter({ name: 'kommunebro_messages_refused_total', help: 'Refusals by stable code', labelNames: ['direction', 'code'], registers: [registry] }),
     duplicates: new Counter({ name: 'kommunebro_messages_duplicate_total', help: 'Inbound messages seen before, not processed again', registers: [registry] }),
     deadLettered: new Counter({ name: 'kommunebro_dead_letters_total', help: 'Inbound messages sent to the dead-letter queue', labelNames: ['code'], registers: [registry] }),
     retries: new Counter({ name: 'kommunebro_inbound_retries_total', help: 'Inbound processing retried after a transient failure', registers: [registry] }),
+    overdue: new Gauge({
+      name: 'kommunebro_deadlines_overdue',
+      help: 'Deadlines and alerts past their due day (unmet, or met late)',
+      registers: [registry],
+      async collect() {
+        if (sources.countOverdue) this.set(await sources.countOverdue());
+      },
+    }),
+    deadlineAlerts: new Counter({ name: 'kommunebro_deadline_alerts_total', help: 'Deadlines that passed unmet, alerted once each', labelNames: ['deadline', 'kind'], registers: [registry] }),
     outboxPending: new Gauge({ name: 'kommunebro_outbox_pending', help: 'Envelopes waiting to be published', registers: [registry] }),
     deliveryLatency: new Histogram({
       name: 'kommunebro_delivery_seconds',

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestFederation, asUser, eventually } from '../helpers/nodes.ts';
+import { admissionRequest, noticeEnvelope, noticeRequest } from '../helpers/messages.ts';
+import { newEnvelope } from '../../services/gateway/src/domain/envelope.ts';
+
+// One clock for every node, moved by the tests (deadlines are judged on it).
+let now = new Date('2026-11-23T09:00:00Z');
+const clock = () => now;
+
+const offer = { contact: { name: 'Karen Lund', phone: '43686868' }, offer: { kind: 'shelter-place', date: '2026-11-30' } };
+const stayPlan = { goals: ['Own housing'], expectedLengthDays: 90, plannedMoveOutDate: '2027-02-20', responsibilities: [{ who: 'Contact person', what: 'Weekly talks' }] };
+const areas = ['housing', 'physicalHealth', 'mentalHealth', 'substanceUse', 'finances', 'network', 'dailyLiving', 'employmentEducation'];
+const assessment = { areas: Object.fromEntries(areas.map((a) => [a, { status: 'Stable', need: 'None' }])), readinessForOwnHousing: 'ready-with-support', recommendedSupport: { method: 'CTI', intensity: 'high' } };
+const request = { question: 'act-and-pay', facts: 'Citizen states he lived here until October 2026' };
+
+describe('collaboration models between real nodes', () => {
+  const federation = new TestFederation();
+  beforeAll(() => federation.start(['101', '165', '161', '657'], { now: clock }), 90_000);
+  afterAll(() => federation.stop());
+
+  const conversationAt = async (code: string, id: string) => (await asUser(federation.get(code), 'caseworker').get(`/conversations/${id}`)).body;
+  const deadline = (conversation: Record<string, any>, id: string) => conversation.deadlines.find((d: { deadline: string }) => d.deadline === id);
+
+  it('when outreach in København notifies Albertslund and Albertslund answers, then both see the conversation answered and the 2-working-day deadline met', async () => {
+    now = new Date('2026-11-27T10:00:00Z'); // a Friday
+    const outreach = asUser(federation.get('101'), 'outreach');
+    const home = asUser(federation.get('165'), 'caseworker');
+    const notice = await outreach.send(noticeRequest('165'));
+    const atHome = await conversationAt('165', notice.conversationId);
+    expect(atHome).toMatchObject({ model: 'street-sleeper-handoff', state: 'notified', ourRoles: ['home'] });
+    expect(deadline(atHome, 'street-sleeper-response')).toMatchObject({ dueOn: '2026-12-01', state: 'pending' });
+
+    now = new Date('2026-11-30T08:00:00Z');
+    await home.send({ type: 'street-sleeper.response', to: '101', conversationId: notice.conversationId, inReplyTo: notice.id, payload: offer });
+    for (const code of ['101', '165']) {
+      const c = await conversationAt(code, notice.conversationId);
+      expect(c.state).toBe('answered');
+      expect(deadline(c, 'street-sleeper-response')).toMatchObject({ state: 'met', metOn: '2026-11-30' });
+      expect(c.timeline.map((m: { type: string }) => m.type)).toEqual(['street-sleeper.notice', 'street-sleeper.response']);
+    }
+
+    await home.send({ type: 'street-sleeper.closed', to: '101', conversationId: notice.conversationId, payload: { outcome: 'shelter' } });
+    const late = await outreach.post('/messages', { type: 'street-sleeper.update', to: '165', conversationId: notice.conversationId, consentId: 'c-1', payload: { note: 'Seen again' } });
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe('state_forbids');
+  });
+
+  it('when Solvang admits an Albertslund citizen, then notice, decision request, accept, stay plan, assessment and discharge run their states and meet their deadlines', async () => {
+    now = new Date('2026-11-24T09:00:00Z');
+    const shelter = asUser(federation.get('161'), 'shelter');
+    const caseworker = asUser(federation.get('165'), 'caseworker');
+    const notice = await shelter.send(admissionRequest('161', '165', 'solvang', {}, '2026-11-23'));
+    const c = notice.conversationId;
+    const req = await shelter.send({ type: 'handling.decision-request', to: '165', conversationId: c, payload: request });
+    expect((await conversationAt('165', c)).state).toBe('decision-requested');
+    await caseworker.send({ type: 'handling.decision', to: '161', conversationId: c, inReplyTo: req.id, payload: { decision: 'accept', caseworker: { name: 'Karen Lund', phone: '43686868' } } });
+    expect((await conversationAt('161', c)).state).toBe('accepted');
+    now = new Date('2026-11-28T09:00:00Z');
+    await shelter.send({ type: 'shelter.stay-plan', to: '165', conversationId: c, payload: stayPlan });
+    now = new Date('2026-12-20T09:00:00Z');
+    await shelter.send({ type: 'shelter.assessment', to: '165', conversationId: c, payload: assessment });
+    now = new Date('2027-02-15T09:00:00Z');
+    await shelter.send({ type: 'shelter.discharge-notice', to: '165', conversationId: c, payload: { dischargeDate: '2027-02-15', destination: 'own-home-with-lease', supportArranged: { method: 'CTI', from: '2027-02-15' } } });
+    for (const code of ['161', '165']) {
+      const view = await conversationAt(code, c);
+      expect(view.state).toBe('discharged');
+      expect(view.closed).toBe(true);
+      expect(view.roles).toEqual({ shelter: { code: '161', name: 'Glostrup' }, handling: { code: '165', name: 'Albertslund' } });
+      expect(Object.fromEntries(view.deadlines.map((d: { deadline: string; state: string; dueOn: string }) => [d.deadline, [d.dueOn, d.state]]))).toEqual({
+        'admission-notice': ['2026-11-26', 'met'],
+        'stay-plan': ['2026-11-30', 'met'],
+        assessment: ['2027-01-04', 'met'],
+        'stay-120-days': ['2027-03-23', 'met'],
+      });
+    }
+  });
+
+  it('when Albertslund declines and then forwards to Herning, then the handling role moves, Albertslund is out, and Herning accepts', async () => {
+    now = new Date('2026-11-24T09:00:00Z');
+    const shelter = asUser(federation.get('101'), 'shelter');
+    const albertslund = asUser(federation.get('165'), 'caseworker');
+    const herning = asUser(federation.get('657'), 'caseworker');
+    const notice = await shelter.send(admissionRequest('101', '165', 'kbh-herberg', {}, '2026-11-24'));
+    const c = notice.conversationId;
+    const first = await shelter.send({ type: 'handling.decision-request', to: '165', conversationId: c, payload: request });
+    await albertslund.send({ type: 'handling.decision', to: '101', conversationId: c, inReplyTo: first.id, payload: { decision: 'decline', reason: 'Moved out in 2023', legalReference: 'Retssikkerhedsloven § 9' } });
+    expect((await conversationAt('101', c)).state).toBe('declined');
+    const second = await shelter.send({ type: 'handling.decision-request', to: '165', conversationId: c, payload: { ...request, facts: 'Citizen now says he lived in Herning' } });
+    await albertslund.send({ type: 'handling.decision', to: '101', conversationId: c, inReplyTo: second.id, payload: { decision: 'forward', forwardTo: '657', reason: 'Registered in Herning since 2023' } });
+    for (const code of ['101', '165']) {
+      const view = await conversationAt(code, c);
+      expect(view.state).toBe('forwarded');
+      expect(view.roles.handling.code).toBe('657');
+    }
+    const again = await albertslund.post('/messages', { type: 'handling.decision', to: '101', conversationId: c, inReplyTo: second.id, payload: { decision: 'accept', caseworker: { name: 'K', phone: '43686868' } } });
+    expect(again.status).toBe(403);
+    expect(again.body.code).toBe('contract_forbids');
+
+    const toHerning = await shelter.send({ ...admissionRequest('101', '657', 'kbh-herberg', {}, '2026-11-24'), conversationId: c });
+    await herning.send({ type: 'handling.decision', to: '101', conversationId: c, inReplyTo: toHerning.id, payload: { decision: 'accept', caseworker: { name: 'Ole Dam', phone: '96282828' } } });
+    const atShelter = await conversationAt('101', c);
+    expect(atShelter.state).toBe('accepted');
+    expect(atShelter.timeline.filter((m: { to: string }) => m.to === '657').length).toBe(1);
+    // Herning's agreement with København gives the stay plan 5 working days instead of 7 days.
+    expect(deadline(await conversationAt('657', c), 'stay-plan').dueOn).toBe('2026-12-01');
+  });
+
+  it('when an admission notice is sent on the fourth working day after the decision, then it is overdue on both sides', async () => {
+    now = new Date('2026-11-27T09:00:00Z'); // decision Monday 23, due Thursday 26, sent Friday 27
+    const notice = await asUser(federation.get('161'), 'shelter').send(admissionRequest('161', '165', 'solvang', {}, '2026-11-23'));
+    for (const code of ['161', '165']) {
+      expect(deadline(await conversationAt(code, notice.conversationId), 'admission-notice')).toMatchObject({ dueOn: '2026-11-26', metOn: '2026-11-27', state: 'overdue' });
+    }
+  });
+
+  it('when a stay plan is not sent in time, then it is listed overdue, alerted once and counted in the metrics', async () => {
+    now = new Date('2026-11-23T09:00:00Z');
+    const notice = await asUser(federation.get('161'), 'shelter').send(admissionRequest('161', '165', 'solvang', {}, '2026-11-23'));
+    now = new Date('2026-12-01T09:00:00Z'); // stay plan was due 30 November
+    const alb = federation.get('165');
+    const overdue = await asUser(alb, 'caseworker').get('/deadlines?state=overdue');
+    expect(overdue.body.deadlines).toContainEqual(expect.objectContaining({ conversationId: notice.conversationId, deadline: 'stay-plan', state: 'overdue' }));
+    const alerted = await alb.node.deadlineWatch.check();
+    expect(alerted.filter((d) => d.conversationId === notice.conversationId).map((d) => d.deadline)).toEqual(['stay-plan']);
+    expect((await alb.node.deadlineWatch.check()).filter((d) => d.conversationId === notice.conversationId)).toEqual([]);
+    const metrics = await (await fetch(`${alb.url}/metrics`)).text();
+    expect(Number(/kommunebro_deadlines_overdue\{[^}]*\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('when the agreement has expired, then sending is refused as no_agreement', async () => {
+    now = new Date('2029-01-02T09:00:00Z');
+    const res = await asUser(federation.get('161'), 'shelter').post('/messages', admissionRequest('161', '165', 'solvang', {}, '2029-01-02'));
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('no_agreement');
+  });
+
+  it('when a shelter names a shelter another municipality runs, then contract_forbids', async () => {
+    now = new Date('2026-11-24T09:00:00Z');
+    const res = await asUser(federation.get('161'), 'shelter').post('/messages', admissionRequest('161', '165', 'tornehoejgaard'));
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('contract_forbids');
+  });
+
+  describe('when a partner node skips its own checks, then the receiver enforces the contracts too', () => {
+    /** Stores an envelope at Glostrup without its pipeline, as a faulty node would, and returns the code Albertslund answered with. */
+    async function refusedAtAlbertslund(fields: Parameters<typeof newEnvelope>[0]): Promise<string | undefined> {
+      now = new Date('2026-11-24T09:00:00Z');
+      const glostrup = federation.get('161').node.deps;
+      const envelope = newEnvelope(fields, now);
+      await glostrup.messages.storeOutbound(envelope);
+      glostrup.nudgeRelay();
+      const rejected = await eventually('rejected', async () => {
+        const m = await glostrup.messages.find(envelope.id);
+        return m?.status === 'rejected' ? m : undefined;
+      });
+      const audit = await federation.get('165').node.deps.audit.forMessage(envelope.id);
+      expect(audit.map((a) => a.code)).toContain(rejected.reason?.code);
+      return rejected.reason?.code;
+    }
+
+    it('no agreement for the model → no_agreement', async () => {
+      const { payload } = noticeEnvelope('161', '165');
+      expect(await refusedAtAlbertslund({ type: 'street-sleeper.notice', from: '161', to: '165', consentId: 'c-1', payload })).toBe('no_agreement');
+    });
+
+    it('a stay plan with no admission before it → state_forbids', async () => {
+      expect(await refusedAtAlbertslund({ type: 'shelter.stay-plan', from: '161', to: '165', payload: stayPlan })).toBe('state_forbids');
+    });
+
+    it('an admission to a shelter Glostrup does not run → contract_forbids', async () => {
+      const { payload } = admissionRequest('161', '165', 'tornehoejgaard');
+      expect(await refusedAtAlbertslund({ type: 'shelter.admission-notice', from: '161', to: '165', payload })).toBe('contract_forbids');
+    });
+  });
+});
