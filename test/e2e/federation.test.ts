@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,11 +21,11 @@ describe('npm start: the local federation', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'kb-fed-'));
   const exchange = `kbtest-fed-${randomBytes(3).toString('hex')}`;
   afterAll(async () => {
-    await deleteBrokerObjects(exchange, ['101', '165', '161']);
+    await deleteBrokerObjects(exchange, ['101', '165', '161', '159', '657']);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('when started, then three node processes exchange a signed notice, and Ctrl+C stops them all', async () => {
+  it('when started, then five node processes exchange signed messages, the demo plays every seed story, and Ctrl+C stops them all', async () => {
     const portBase = 20000 + Math.floor(Math.random() * 20) * 1000;
     const fed = startFederation({ KB_FEDERATION_DIR: dir, KB_FEDERATION_PORT_BASE: String(portBase), KB_EXCHANGE: exchange });
     try {
@@ -51,13 +51,21 @@ describe('npm start: the local federation', () => {
       });
       const inbound = await fetch(`http://127.0.0.1:${portBase + 165}/messages?direction=in`, { headers: { authorization: `Bearer ${tokens['165'].caseworker}` } });
       expect(((await inbound.json()) as { messages: { id: string }[] }).messages.map((m) => m.id)).toEqual([id]);
+
+      const demo = spawnSync('npm', ['run', 'demo', '--silent'], { env: { ...process.env, KB_FEDERATION_DIR: dir, KB_FEDERATION_PORT_BASE: String(portBase) }, encoding: 'utf8', timeout: 120_000 });
+      expect(demo.stderr).toBe('');
+      expect(demo.status).toBe(0);
+      expect(demo.stdout).toContain('Demo complete.');
+      expect(demo.stdout).toMatch(/Street-sleeper handoff .*; state answered/);
+      expect(demo.stdout).toMatch(/Serviceloven § 110 .*; state discharged; shelter: Glostrup \(161\), handling: Albertslund \(165\)/);
+      expect(demo.stdout).toMatch(/state accepted; shelter: København \(101\), handling: Herning \(657\)/);
     } finally {
       if (fed.child.exitCode === null) process.kill(-fed.child.pid!, 'SIGINT');
     }
     // PGlite must be closed explicitly or a node never exits.
     const ended = await Promise.race([fed.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('hung'), 20_000))]);
     expect(ended).toBe('exited');
-    for (const code of [101, 165, 161]) {
+    for (const code of [101, 165, 161, 159, 657]) {
       await expect(fetch(`http://127.0.0.1:${portBase + code}/health`)).rejects.toThrow();
     }
   }, 180_000);

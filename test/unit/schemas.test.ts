@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { SchemaRegistry, readSchemaFiles, schemaDir } from '../../services/gateway/src/domain/schemas.ts';
 import { Contracts, contractDir } from '../../services/gateway/src/domain/contracts.ts';
 import { Refusal } from '../../services/gateway/src/domain/errors.ts';
+import { planMessage } from '../../services/gateway/src/domain/conversation.ts';
+import { newEnvelope } from '../../services/gateway/src/domain/envelope.ts';
+import { admissionRequest } from '../helpers/messages.ts';
 
 const files = readSchemaFiles();
 const registry = new SchemaRegistry(files);
@@ -62,20 +65,74 @@ describe('message schemas', () => {
   });
 });
 
+function contractsWith(change: (dir: string) => void): Contracts {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kb-contracts-'));
+  cpSync(contractDir, dir, { recursive: true });
+  change(dir);
+  return new Contracts(dir);
+}
+
+function editJson(file: string, edit: (value: any) => void): void {
+  const value = JSON.parse(readFileSync(file, 'utf8'));
+  edit(value);
+  writeFileSync(file, JSON.stringify(value));
+}
+
 describe('collaboration models', () => {
   it('when a contract file breaks its schema, then loading stops and names the file and the problem', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'kb-contracts-'));
-    cpSync(contractDir, dir, { recursive: true });
-    const file = path.join(dir, 'models', 'street-sleeper-handoff.json');
-    const model = JSON.parse(readFileSync(file, 'utf8'));
-    model.messageTypes['street-sleeper.notice'].userRoles = ['janitor'];
-    writeFileSync(file, JSON.stringify(model));
-    expect(() => new Contracts(dir)).toThrow(/street-sleeper-handoff\.json is invalid: .*userRoles/);
+    expect(() =>
+      contractsWith((dir) => editJson(path.join(dir, 'models', 'street-sleeper-handoff.json'), (m) => (m.messageTypes['street-sleeper.notice'].userRoles = ['janitor']))),
+    ).toThrow(/street-sleeper-handoff\.json is invalid: .*userRoles/);
   });
 
-  it('when the models are loaded, then the notice needs consent and the response must answer', () => {
+  it('when a model names a state it does not list, then loading stops naming the file', () => {
+    expect(() => contractsWith((dir) => editJson(path.join(dir, 'models', 'shelter-stay.json'), (m) => (m.messageTypes['shelter.stay-plan'].allowedIn = ['limbo'])))).toThrow(
+      /shelter-stay\.json is invalid: .*limbo/,
+    );
+  });
+
+  it('when an agreement names an unknown model or lacks a role, then loading stops naming the file', () => {
+    expect(() => contractsWith((dir) => editJson(path.join(dir, 'agreements', 'glostrup-albertslund-shelter-stay.json'), (a) => (a.model = 'nope')))).toThrow(
+      /glostrup-albertslund-shelter-stay\.json is invalid: model "nope"/,
+    );
+    expect(() => contractsWith((dir) => editJson(path.join(dir, 'agreements', 'glostrup-albertslund-shelter-stay.json'), (a) => delete a.parties.handling))).toThrow(
+      /no municipality in role "handling"/,
+    );
+  });
+
+  it('when the models are loaded, then the notice needs consent and the admission notice cites SEL § 110 stk. 6', () => {
     const contracts = new Contracts();
     expect(contracts.rule('street-sleeper.notice')).toMatchObject({ from: 'outreach', to: 'home', legalBasis: { kind: 'consent' } });
-    expect(contracts.rule('street-sleeper.response')).toMatchObject({ requiresInReplyTo: true });
+    expect(contracts.rule('shelter.admission-notice')?.legalBasis).toEqual({ kind: 'statute', reference: 'Serviceloven § 110 stk. 6' });
+    expect([...contracts.models.keys()].sort()).toEqual(['shelter-stay', 'stay-invoicing', 'street-sleeper-handoff', 'trust']);
+  });
+});
+
+describe('deadlines come from contracts/', () => {
+  const admission = (contracts: Contracts, from = '161', to = '165', shelterId = 'solvang') => {
+    const { payload } = admissionRequest(from, to, shelterId, {}, '2026-11-23');
+    const envelope = newEnvelope({ type: 'shelter.admission-notice', from, to, payload }, new Date('2026-11-24T09:00:00Z'));
+    return Object.fromEntries(planMessage(contracts, envelope, null, new Set()).startDeadlines.map((d) => [d.deadlineId, d.dueOn]));
+  };
+
+  it('when the model is as shipped, then admission 3 working days, stay plan 7 days, assessment 6 weeks, alert at 120 days', () => {
+    expect(admission(new Contracts())).toEqual({ 'admission-notice': '2026-11-26', 'stay-plan': '2026-11-30', assessment: '2027-01-04', 'stay-120-days': '2027-03-23' });
+  });
+
+  it('when the model file changes the stay plan to 3 working days, then the due day follows', () => {
+    const changed = contractsWith((dir) =>
+      editJson(path.join(dir, 'models', 'shelter-stay.json'), (m) => (m.deadlines.find((d: { id: string }) => d.id === 'stay-plan').duration = { amount: 3, unit: 'working-days' })),
+    );
+    expect(admission(changed)['stay-plan']).toBe('2026-11-26');
+  });
+
+  it("when an agreement overrides a deadline, then only that agreement's conversations use it", () => {
+    const contracts = new Contracts();
+    expect(admission(contracts, '101', '657', 'kbh-herberg')['stay-plan']).toBe('2026-11-30'); // 5 working days after Monday 23
+    const changed = contractsWith((dir) =>
+      editJson(path.join(dir, 'agreements', 'kobenhavn-herning-shelter-stay.json'), (a) => (a.deadlineOverrides['stay-plan'] = { amount: 2, unit: 'days' })),
+    );
+    expect(admission(changed, '101', '657', 'kbh-herberg')['stay-plan']).toBe('2026-11-25');
+    expect(admission(changed)['stay-plan']).toBe('2026-11-30');
   });
 });

@@ -22,7 +22,7 @@ export async function prepareFederationKeys(dir: string, codes: string[], print 
 // As a command (docker-compose's key step): tsx services/federation/src/keys.ts
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
   const dir = path.resolve(process.env.KB_FEDERATION_DIR ?? 'data/federation');
-  const codes = (process.env.KB_FEDERATION_NODES ?? '101,165,161').split(',').map((c) => c.trim());
+  const codes = (process.env.KB_FEDERATION_NODES ?? '101,165,161,159,657').split(',').map((c) => c.trim());
   prepareFederationKeys(dir, codes).catch((error) => {
     console.error(`Preparing keys failed: ${(error as Error).message}`);
     process.exit(1);

@@ -9,7 +9,7 @@ import { roles, type Role } from '../../gateway/src/config/index.ts';
 import { municipalityName } from '../../gateway/src/config/municipalities.ts';
 import { prepareFederationKeys } from './keys.ts';
 
-const codes = (process.env.KB_FEDERATION_NODES ?? '101,165,161').split(',').map((c) => c.trim());
+const codes = (process.env.KB_FEDERATION_NODES ?? '101,165,161,159,657').split(',').map((c) => c.trim());
 const dir = path.resolve(process.env.KB_FEDERATION_DIR ?? 'data/federation');
 const portBase = Number(process.env.KB_FEDERATION_PORT_BASE ?? 8000);
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
