@@ -127,11 +127,47 @@ describe('collaboration models between real nodes', () => {
     expect(Number(/kommunebro_deadlines_overdue\{[^}]*\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
   });
 
+  it('when Glostrup invoices Albertslund and Albertslund reconciles, then the 30-day answer deadline is met on both sides', async () => {
+    now = new Date('2026-12-01T09:00:00Z');
+    const invoice = {
+      invoiceNumber: '161-2026-11',
+      periodFrom: '2026-11-01',
+      periodTo: '2026-11-30',
+      totalOere: 1014000,
+      lines: [{ lineId: '1', citizen: { cpr: '0101801234', name: 'Jens Jensen' }, shelterId: 'solvang', stayConversationId: '0d4b6a51-7c0e-4a43-8f0c-3e2f7f9b8a20', admissionDate: '2026-11-23', firstDay: '2026-11-23', lastDay: '2026-11-30', days: 8, dailyRateOere: 145000, ownPaymentOere: 146000, amountOere: 1014000 }],
+    };
+    const sent = await asUser(federation.get('161'), 'finance').send({ type: 'stay-invoice', to: '165', payload: invoice });
+    expect(deadline(await conversationAt('165', sent.conversationId), 'invoice-answer')).toMatchObject({ dueOn: '2026-12-31', state: 'pending' });
+    now = new Date('2026-12-15T09:00:00Z');
+    await asUser(federation.get('165'), 'finance').send({
+      type: 'invoice.reconciliation', to: '161', conversationId: sent.conversationId, inReplyTo: sent.id,
+      payload: { invoiceNumber: '161-2026-11', lines: [{ lineId: '1', outcome: 'accepted' }], acceptedOere: 1014000, disputedOere: 0 },
+    });
+    for (const code of ['161', '165']) {
+      const view = await conversationAt(code, sent.conversationId);
+      expect(view.state).toBe('reconciled');
+      expect(deadline(view, 'invoice-answer')).toMatchObject({ state: 'met', metOn: '2026-12-15' });
+    }
+  });
+
+  it('when a node announces a key rotation, then partners it shares any agreement with accept it, and others are refused no_agreement', async () => {
+    now = new Date('2026-12-01T09:00:00Z');
+    const rotation = { newKey: { ...federation.get('165').key.publicJwk }, validFrom: '2026-12-02T00:00:00Z', replacesKid: federation.get('165').key.kid };
+    delete (rotation.newKey as Record<string, unknown>).d;
+    await asUser(federation.get('165'), 'admin').send({ type: 'trust.key-rotation', to: '161', payload: rotation });
+    const refused = await asUser(federation.get('161'), 'admin').post('/messages', { type: 'trust.key-rotation', to: '101', payload: { ...rotation, replacesKid: 'x' } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('no_agreement');
+  });
+
   it('when the agreement has expired, then sending is refused as no_agreement', async () => {
     now = new Date('2029-01-02T09:00:00Z');
     const res = await asUser(federation.get('161'), 'shelter').post('/messages', admissionRequest('161', '165', 'solvang', {}, '2029-01-02'));
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('no_agreement');
+    const audit = await federation.get('161').node.deps.audit.list({ action: 'message.send', code: 'no_agreement' });
+    expect(audit.length).toBeGreaterThanOrEqual(1);
+    expect(audit.at(-1)).toMatchObject({ outcome: 'refused', detail: { type: 'shelter.admission-notice', to: '165' } });
   });
 
   it('when a shelter names a shelter another municipality runs, then contract_forbids', async () => {
