@@ -60,6 +60,7 @@ CREATE TABLE "PartnerKey" (
 -- CreateTable
 CREATE TABLE "AuditEntry" (
     "id" SERIAL NOT NULL,
+    "seq" INTEGER NOT NULL,
     "at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "actor" TEXT NOT NULL,
     "action" TEXT NOT NULL,
@@ -67,8 +68,59 @@ CREATE TABLE "AuditEntry" (
     "code" TEXT,
     "messageId" TEXT,
     "detail" JSONB,
+    "prevHash" TEXT NOT NULL,
+    "hash" TEXT NOT NULL,
 
     CONSTRAINT "AuditEntry_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "ConsentEntry" (
+    "id" SERIAL NOT NULL,
+    "seq" INTEGER NOT NULL,
+    "at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "kind" TEXT NOT NULL,
+    "consentId" TEXT NOT NULL,
+    "cpr" TEXT,
+    "body" JSONB NOT NULL,
+    "prevHash" TEXT NOT NULL,
+    "hash" TEXT NOT NULL,
+
+    CONSTRAINT "ConsentEntry_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "Conversation" (
+    "id" TEXT NOT NULL,
+    "model" TEXT NOT NULL,
+    "state" TEXT NOT NULL,
+    "roles" JSONB NOT NULL,
+    "agreementId" TEXT,
+    "restricted" BOOLEAN NOT NULL DEFAULT false,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "Conversation_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "Deadline" (
+    "id" SERIAL NOT NULL,
+    "conversationId" TEXT NOT NULL,
+    "deadlineId" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "title" TEXT NOT NULL,
+    "reference" TEXT NOT NULL,
+    "startOn" TEXT NOT NULL,
+    "dueOn" TEXT NOT NULL,
+    "metAt" TIMESTAMP(3),
+    "metOn" TEXT,
+    "metByMessageId" TEXT,
+    "cancelledAt" TIMESTAMP(3),
+    "alertedAt" TIMESTAMP(3),
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "Deadline_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateIndex
@@ -85,4 +137,32 @@ CREATE INDEX "OutboxEntry_publishedAt_id_idx" ON "OutboxEntry"("publishedAt", "i
 
 -- CreateIndex
 CREATE INDEX "PartnerKey_municipality_status_idx" ON "PartnerKey"("municipality", "status");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "AuditEntry_seq_key" ON "AuditEntry"("seq");
+
+-- CreateIndex
+CREATE INDEX "AuditEntry_messageId_idx" ON "AuditEntry"("messageId");
+
+-- CreateIndex
+CREATE INDEX "AuditEntry_code_idx" ON "AuditEntry"("code");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "ConsentEntry_seq_key" ON "ConsentEntry"("seq");
+
+-- CreateIndex
+CREATE INDEX "ConsentEntry_consentId_idx" ON "ConsentEntry"("consentId");
+
+-- CreateIndex
+CREATE INDEX "ConsentEntry_cpr_idx" ON "ConsentEntry"("cpr");
+
+-- CreateIndex
+CREATE INDEX "Conversation_updatedAt_idx" ON "Conversation"("updatedAt");
+
+-- CreateIndex
+CREATE INDEX "Deadline_dueOn_idx" ON "Deadline"("dueOn");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Deadline_conversationId_deadlineId_key" ON "Deadline"("conversationId", "deadlineId");
+
 

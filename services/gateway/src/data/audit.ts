@@ -1,4 +1,7 @@
 import type { Prisma } from './db.ts';
+import { entryHash, genesisHash, verifyChain, type ChainReport } from './hash-chain.ts';
+
+export type Tx = Parameters<Parameters<Prisma['$transaction']>[0]>[0];
 
 export interface AuditEvent {
   actor: string;
@@ -9,28 +12,62 @@ export interface AuditEvent {
   detail?: Record<string, unknown>;
 }
 
-export const auditColumns = (event: AuditEvent) => ({ ...event, detail: event.detail as object | undefined });
+// Serialises appends so that each entry links to the one committed before it.
+const auditLock = 7_261_001;
+
+type Row = Awaited<ReturnType<Prisma['auditEntry']['findFirstOrThrow']>>;
+
+const content = (e: { seq: number; at: Date; actor: string; action: string; outcome: string; code?: string | null; messageId?: string | null; detail?: unknown }) => ({
+  seq: e.seq,
+  at: e.at,
+  actor: e.actor,
+  action: e.action,
+  outcome: e.outcome,
+  code: e.code ?? null,
+  messageId: e.messageId ?? null,
+  detail: e.detail ?? null,
+});
+
+/** Appends inside the caller's transaction, so the entry commits with what it records. */
+export async function appendAudit(tx: Tx, event: AuditEvent, at = new Date()): Promise<void> {
+  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${auditLock})`);
+  const last = await tx.auditEntry.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
+  const entry = { ...event, seq: (last?.seq ?? 0) + 1, at: new Date(at.getTime()) };
+  const prevHash = last?.hash ?? genesisHash;
+  await tx.auditEntry.create({ data: { ...entry, detail: event.detail as object | undefined, prevHash, hash: entryHash(content(entry), prevHash) } });
+}
+
+const toEvent = (r: Row): AuditEvent & { seq: number; at: string } => ({
+  seq: r.seq,
+  at: r.at.toISOString(),
+  actor: r.actor,
+  action: r.action,
+  outcome: r.outcome as AuditEvent['outcome'],
+  code: r.code ?? undefined,
+  messageId: r.messageId ?? undefined,
+  detail: (r.detail as Record<string, unknown> | null) ?? undefined,
+});
 
 export class AuditRepository {
   constructor(private readonly prisma: Prisma) {}
 
   async record(event: AuditEvent): Promise<void> {
-    await this.prisma.auditEntry.create({ data: auditColumns(event) });
+    await this.prisma.$transaction((tx) => appendAudit(tx, event));
   }
 
   async forMessage(messageId: string): Promise<AuditEvent[]> {
     return this.list({ messageId });
   }
 
-  async list(where: { messageId?: string; code?: string; action?: string }, limit = 1000): Promise<AuditEvent[]> {
-    const rows = await this.prisma.auditEntry.findMany({ where, orderBy: { id: 'asc' }, take: limit });
-    return rows.map((r) => ({
-      actor: r.actor,
-      action: r.action,
-      outcome: r.outcome as AuditEvent['outcome'],
-      code: r.code ?? undefined,
-      messageId: r.messageId ?? undefined,
-      detail: (r.detail as Record<string, unknown> | null) ?? undefined,
-    }));
+  async list(where: { messageId?: string; code?: string; action?: string }, limit = 1000): Promise<(AuditEvent & { seq: number; at: string })[]> {
+    const rows = await this.prisma.auditEntry.findMany({ where, orderBy: { seq: 'asc' }, take: limit });
+    return rows.map(toEvent);
+  }
+
+  verify(): Promise<ChainReport> {
+    return verifyChain<Row>(
+      (afterSeq, limit) => this.prisma.auditEntry.findMany({ where: { seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: limit }),
+      content,
+    );
   }
 }

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.ts';
 import { migrateEmbedded } from './migrate.ts';
+import { installAppendOnlyGuards } from './guards.ts';
 import { mkdirSync } from 'node:fs';
 
 export type Prisma = PrismaClient;
@@ -20,6 +21,7 @@ export interface Database {
 export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: string }): Promise<Database> {
   if (options.databaseUrl) {
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 3000 }) });
+    await installAppendOnlyGuards(prisma);
     return {
       prisma,
       ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')),
@@ -32,6 +34,7 @@ export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: 
   await migrateEmbedded(pglite);
   // pglite-prisma-adapter is built against another driver-adapter-utils version: same shape, other types.
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as unknown as PrismaPg });
+  await installAppendOnlyGuards(prisma);
   return {
     prisma,
     ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')),

@@ -2,7 +2,7 @@ import type { ConversationPlan } from '../domain/conversation.ts';
 import type { Envelope } from '../domain/envelope.ts';
 import { applyPlan } from './conversations.ts';
 import type { AuditEvent } from './audit.ts';
-import { auditColumns } from './audit.ts';
+import { appendAudit } from './audit.ts';
 import type { Prisma } from './db.ts';
 
 export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'rejected' | 'failed' | 'accepted';
@@ -89,7 +89,7 @@ export class MessageRepository {
     return this.prisma.$transaction(async (tx) => {
       const row = await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'out', status: 'queued' } });
       await tx.outboxEntry.create({ data: outboxColumns('message', envelope) });
-      if (audit) await tx.auditEntry.create({ data: auditColumns(audit) });
+      if (audit) await appendAudit(tx, audit);
       if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
       return toRecord(row);
     });
@@ -104,7 +104,7 @@ export class MessageRepository {
       await this.prisma.$transaction(async (tx) => {
         await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'in', status: 'accepted', jws, receivedAt: now } });
         await tx.outboxEntry.create({ data: outboxColumns('receipt', receipt) });
-        await tx.auditEntry.create({ data: auditColumns(audit) });
+        await appendAudit(tx, audit);
         if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
       });
       return true;
