@@ -61,7 +61,7 @@ async function pipelineRun(): Promise<{ rate: number; p50: number; p99: number; 
       if (latencies.length === total) resolve();
     });
   });
-  const body = JSON.stringify(noticeRequest('165'));
+  const body = JSON.stringify(noticeRequest('165', { consentId: await federation.consent('101') }));
   const depths = process.env.BENCH_TRACE ? setInterval(async () => {
     const conn = await amqp.connect(amqpUrl); const ch = await conn.createChannel();
     const q165 = (await ch.checkQueue(`${federation.exchange}.165.inbox`)).messageCount;

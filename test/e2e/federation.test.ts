@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteBrokerObjects, eventually } from '../helpers/nodes.ts';
-import { noticeRequest } from '../helpers/messages.ts';
 
 /** Runs `npm start` as a user would, in its own folder, ports and exchange. */
 function startFederation(env: Record<string, string>) {
@@ -41,7 +40,8 @@ describe('npm start: the local federation', () => {
       const sent = await fetch(`http://127.0.0.1:${portBase + 101}/messages`, {
         method: 'POST',
         headers: { authorization: `Bearer ${tokens['101'].outreach}`, 'content-type': 'application/json' },
-        body: JSON.stringify(noticeRequest('165')),
+        // Exactly the body of the curl example it printed.
+        body: /-d '(\{.*\})'/.exec(out)![1],
       });
       expect(sent.status).toBe(202);
       const { id } = (await sent.json()) as { id: string };
@@ -59,6 +59,15 @@ describe('npm start: the local federation', () => {
       expect(demo.stdout).toMatch(/Street-sleeper handoff .*; state answered/);
       expect(demo.stdout).toMatch(/Serviceloven § 110 .*; state discharged; shelter: Glostrup \(161\), handling: Albertslund \(165\)/);
       expect(demo.stdout).toMatch(/state accepted; shelter: København \(101\), handling: Herning \(657\)/);
+
+      // The demo's citizen has a CPR number; it must not appear in any log line of the full run.
+      expect(demo.stdout).not.toContain('0101801234');
+      for (const code of ['101', '165', '161', '159', '657']) {
+        const log = readFileSync(path.join(dir, code, 'node.log'), 'utf8');
+        expect(log).toContain('message accepted');
+        expect(log).not.toContain('0101801234');
+      }
+      expect(fed.output()).not.toContain('0101801234');
     } finally {
       if (fed.child.exitCode === null) process.kill(-fed.child.pid!, 'SIGINT');
     }

@@ -50,3 +50,19 @@ export function admissionRequest(shelterMunicipality: string, handling: string, 
     ...overrides,
   };
 }
+
+/** A consent as an outreach worker records it: this citizen, street-sleeper handoff to Albertslund. */
+export function consentRequest(overrides: Record<string, unknown> = {}) {
+  const now = Date.now();
+  return {
+    citizen: { cpr: '0101801234', name: 'Jens Jensen' },
+    purpose: 'street-sleeper-handoff',
+    recipients: ['165'],
+    categories: ['identity', 'whereabouts', 'housing-situation', 'wishes'],
+    source: 'The citizen himself, in conversation with the outreach team',
+    method: 'oral',
+    givenAt: new Date(now - 3600_000).toISOString(),
+    expiresAt: new Date(now + 90 * 86_400_000).toISOString(),
+    ...overrides,
+  };
+}

@@ -9,6 +9,7 @@ import { loadOrCreateSigningKey, type SigningKey } from '../../services/gateway/
 import { createNode, type GatewayNode, type NodeOptions } from '../../services/gateway/src/node.ts';
 import { brokerNames } from '../../services/gateway/src/amqp/broker.ts';
 import { createTestDatabase } from './postgres.ts';
+import { consentRequest } from './messages.ts';
 
 export const amqpUrl = process.env.KB_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -95,6 +96,13 @@ export class TestFederation {
   /** Starts a stopped node again on the same database and keys. */
   restartNode(code: string): Promise<TestNode> {
     return this.launch(code);
+  }
+
+  /** Records a consent at `code` through its API and returns the consent id. */
+  async consent(code: string, overrides: Record<string, unknown> = {}): Promise<string> {
+    const res = await asUser(this.get(code), 'outreach').post('/consents', consentRequest(overrides));
+    if (res.status !== 201) throw new Error(`POST /consents answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body.id as string;
   }
 
   get(code: string): TestNode {

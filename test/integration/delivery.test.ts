@@ -12,7 +12,7 @@ describe('when København sends a street-sleeper notice to Albertslund', () => {
   it('then Albertslund stores it once and København sees it delivered with a signed receipt', async () => {
     const kbh = federation.get('101');
     const alb = federation.get('165');
-    const sent = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('outreach')}`).send(noticeRequest('165'));
+    const sent = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('outreach')}`).send(noticeRequest('165', { consentId: await federation.consent('101') }));
     expect(sent.status).toBe(202);
     expect(sent.body.status).toBe('queued');
 
@@ -45,7 +45,7 @@ describe('when København sends a street-sleeper notice to Albertslund', () => {
   it("when Albertslund's caseworker answers the notice, then København receives the response in the same conversation", async () => {
     const kbh = federation.get('101');
     const alb = federation.get('165');
-    const notice = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('outreach')}`).send(noticeRequest('165'));
+    const notice = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('outreach')}`).send(noticeRequest('165', { consentId: await federation.consent('101') }));
     await eventually('notice stored at Albertslund', async () => (await alb.node.deps.messages.countInbound(notice.body.id)) === 1);
     const response = await request(alb.url)
       .post('/messages')
@@ -75,8 +75,8 @@ describe('when messages with a CPR number pass through both nodes, refused or ac
   it('then no log line holds the CPR number', async () => {
     const kbh = federation.get('101');
     const cpr = '0101801234';
-    const ok = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('outreach')}`).send(noticeRequest('165'));
-    const bad = noticeRequest('165');
+    const ok = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('outreach')}`).send(noticeRequest('165', { consentId: await federation.consent('101') }));
+    const bad = noticeRequest('165', { consentId: await federation.consent('101') });
     (bad.payload as { citizen: object }).citizen = { cpr: '3213801234' };
     const refused = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('outreach')}`).send(bad);
     expect(refused.body.code).toBe('schema_invalid');

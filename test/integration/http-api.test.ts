@@ -6,7 +6,11 @@ import { cutDatabase, restoreDatabase } from '../helpers/postgres.ts';
 
 describe('HTTP API of a node', () => {
   const federation = new TestFederation();
-  beforeAll(() => federation.start(['101', '165']), 60_000);
+  let consentId: string;
+  beforeAll(async () => {
+    await federation.start(['101', '165']);
+    consentId = await federation.consent('101');
+  }, 60_000);
   afterAll(() => federation.stop());
 
   const kbh = () => federation.get('101');
@@ -57,7 +61,7 @@ describe('HTTP API of a node', () => {
 
     it('when a CPR number fails modulus 11 but has a real date, then it is accepted', async () => {
       // 0101801234: weighted sum is not divisible by 11; such numbers exist since 2007.
-      const res = await post('outreach', noticeRequest('165'));
+      const res = await post('outreach', noticeRequest('165', { consentId }));
       expect(res.status).toBe(202);
     });
 
@@ -118,7 +122,7 @@ describe('HTTP API of a node', () => {
     });
 
     it('when filtering by conversation and direction, then only that conversation is listed, with timestamps', async () => {
-      const sent = await post('outreach', noticeRequest('165'));
+      const sent = await post('outreach', noticeRequest('165', { consentId }));
       await eventually('delivered', async () => (await kbh().node.deps.messages.find(sent.body.id))?.status === 'delivered');
       const res = await request(kbh().url)
         .get(`/messages?direction=out&status=delivered&conversationId=${sent.body.conversationId}`)

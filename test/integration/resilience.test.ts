@@ -17,11 +17,12 @@ describe('when the broker restarts while messages are queued', () => {
 
   it('then every message arrives once and København sees all delivered', async () => {
     const send = async () => {
-      const res = await request(federation.get('101').url).post('/messages').set('authorization', `Bearer ${federation.get('101').token('outreach')}`).send(noticeRequest('165'));
+      const res = await request(federation.get('101').url).post('/messages').set('authorization', `Bearer ${federation.get('101').token('outreach')}`).send(noticeRequest('165', { consentId }));
       expect(res.status).toBe(202);
       return res.body.id as string;
     };
     const kbh = () => federation.get('101').node.deps;
+    const consentId = await federation.consent('101');
     // Albertslund is offline: the first batch waits in its durable inbox queue.
     await federation.stopNode('165');
     const inQueue = [await send(), await send(), await send()];

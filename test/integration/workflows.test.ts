@@ -25,7 +25,7 @@ describe('collaboration models between real nodes', () => {
     now = new Date('2026-11-27T10:00:00Z'); // a Friday
     const outreach = asUser(federation.get('101'), 'outreach');
     const home = asUser(federation.get('165'), 'caseworker');
-    const notice = await outreach.send(noticeRequest('165'));
+    const notice = await outreach.send(noticeRequest('165', { consentId: await federation.consent('101') }));
     const atHome = await conversationAt('165', notice.conversationId);
     expect(atHome).toMatchObject({ model: 'street-sleeper-handoff', state: 'notified', ourRoles: ['home'] });
     expect(deadline(atHome, 'street-sleeper-response')).toMatchObject({ dueOn: '2026-12-01', state: 'pending' });

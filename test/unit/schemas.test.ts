@@ -104,7 +104,7 @@ describe('collaboration models', () => {
     const contracts = new Contracts();
     expect(contracts.rule('street-sleeper.notice')).toMatchObject({ from: 'outreach', to: 'home', legalBasis: { kind: 'consent' } });
     expect(contracts.rule('shelter.admission-notice')?.legalBasis).toEqual({ kind: 'statute', reference: 'Serviceloven § 110 stk. 6' });
-    expect([...contracts.models.keys()].sort()).toEqual(['shelter-stay', 'stay-invoicing', 'street-sleeper-handoff', 'trust']);
+    expect([...contracts.models.keys()].sort()).toEqual(['consent-notices', 'shelter-stay', 'stay-invoicing', 'street-sleeper-handoff', 'trust']);
   });
 });
 

@@ -60,10 +60,21 @@ const areas = ['housing', 'physicalHealth', 'mentalHealth', 'substanceUse', 'fin
 
 async function streetSleeper(): Promise<void> {
   console.log('\n1. København outreach finds an Albertslund citizen sleeping rough; with his consent, Albertslund is told and answers');
+  const consent = await call('101', 'outreach', 'POST', '/consents', {
+    citizen,
+    purpose: 'street-sleeper-handoff',
+    recipients: ['165'],
+    categories: ['identity', 'whereabouts', 'housing-situation', 'wishes'],
+    source: 'The citizen himself, in conversation with the outreach team',
+    method: 'oral',
+    givenAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + 90 * 86_400_000).toISOString(),
+  });
+  console.log(`  consent ${consent.id} recorded at København: ${consent.categories.join(', ')} → Albertslund`);
   const notice = await send('101', 'outreach', {
     type: 'street-sleeper.notice',
     to: '165',
-    consentId: 'demo-consent-1',
+    consentId: consent.id,
     payload: {
       citizen,
       observed: { place: 'Hovedbanegården, København V', at: new Date().toISOString() },

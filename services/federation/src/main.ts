@@ -121,10 +121,26 @@ async function main(): Promise<void> {
     for (const r of roles) console.log(`    ${r.padEnd(10)} ${tokens[code]![r]}`);
   }
   const [from = '101', to = '165'] = codes;
+  // The notice needs the citizen's consent in the sender's consent log: record one for the example.
+  const consent = await fetch(`http://127.0.0.1:${portOf(from)}/consents`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tokens[from]!.outreach}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      citizen: { description: 'Man, about 50, green jacket' },
+      purpose: 'street-sleeper-handoff',
+      recipients: [to],
+      categories: ['identity', 'whereabouts', 'wishes'],
+      source: 'The citizen himself, at Hovedbanegården',
+      method: 'oral',
+      givenAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 90 * 86_400_000).toISOString(),
+    }),
+  });
+  const consentId = ((await consent.json()) as { id: string }).id;
   const notice = {
     type: 'street-sleeper.notice',
     to,
-    consentId: 'consent-demo-1',
+    consentId,
     payload: {
       citizen: { description: 'Man, about 50, green jacket', approximateAge: 50 },
       observed: { place: 'Hovedbanegården', at: new Date().toISOString() },
@@ -132,7 +148,7 @@ async function main(): Promise<void> {
       outreachContact: { name: 'Mette Holm', phone: '+45 33 66 33 66' },
     },
   };
-  console.log(`\nSend a street-sleeper notice from ${municipalityName(from)} to ${municipalityName(to)}:\n`);
+  console.log(`\nA consent for the example was recorded at ${municipalityName(from)} (id ${consentId}). Send a street-sleeper notice under it to ${municipalityName(to)}:\n`);
   console.log(`  curl -s -X POST http://127.0.0.1:${portOf(from)}/messages \\`);
   console.log(`    -H 'authorization: Bearer ${tokens[from]!.outreach}' -H 'content-type: application/json' \\`);
   console.log(`    -d '${JSON.stringify(notice)}'`);

@@ -11,6 +11,7 @@ import { openDatabase, type Database } from './data/db.ts';
 import { KeyRepository } from './data/keys.ts';
 import { MessageRepository } from './data/messages.ts';
 import { ConversationRepository } from './data/conversations.ts';
+import { ConsentRepository } from './data/consents.ts';
 import { OutboxRepository } from './data/outbox.ts';
 import { Contracts } from './domain/contracts.ts';
 import { SchemaRegistry } from './domain/schemas.ts';
@@ -54,6 +55,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     contracts,
     messages: new MessageRepository(db.prisma),
     conversations: new ConversationRepository(db.prisma),
+    consents: new ConsentRepository(db.prisma),
     outbox: new OutboxRepository(db.prisma),
     audit: new AuditRepository(db.prisma),
     trust,

@@ -19,6 +19,7 @@ export interface DeadlineRecord {
 }
 
 export interface ConversationRecord extends ConversationState {
+  restricted: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -29,6 +30,7 @@ const toConversation = (row: Awaited<ReturnType<Prisma['conversation']['findFirs
   state: row.state,
   roles: row.roles as Record<string, string>,
   agreementId: row.agreementId,
+  restricted: row.restricted,
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });
@@ -66,6 +68,10 @@ export class ConversationRepository {
   async find(id: string): Promise<ConversationRecord | null> {
     const row = await this.prisma.conversation.findUnique({ where: { id } });
     return row ? toConversation(row) : null;
+  }
+
+  async restrict(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.prisma.conversation.updateMany({ where: { id: { in: ids } }, data: { restricted: true } });
   }
 
   async startedDeadlines(conversationId: string): Promise<Set<string>> {

@@ -1,6 +1,7 @@
 import type { ConversationPlan } from '../domain/conversation.ts';
 import type { Envelope } from '../domain/envelope.ts';
 import { applyPlan } from './conversations.ts';
+import { appendConsentEntry, type ConsentEntryInput } from './consents.ts';
 import type { AuditEvent } from './audit.ts';
 import { appendAudit } from './audit.ts';
 import type { Prisma } from './db.ts';
@@ -99,13 +100,23 @@ export class MessageRepository {
    * The accepted message, the receipt to send back, the audit entry and the conversation change,
    * in one transaction. Returns false when the id was stored before (a replay or a redelivery).
    */
-  async storeInbound(envelope: Envelope, jws: string, receipt: Envelope, now: Date, audit: AuditEvent, plan?: ConversationPlan): Promise<boolean> {
+  async storeInbound(
+    envelope: Envelope,
+    jws: string,
+    receipt: Envelope,
+    now: Date,
+    audit: AuditEvent,
+    plan?: ConversationPlan,
+    extras: { consentEntries: ConsentEntryInput[]; restrict: string[] } = { consentEntries: [], restrict: [] },
+  ): Promise<boolean> {
     try {
       await this.prisma.$transaction(async (tx) => {
         await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'in', status: 'accepted', jws, receivedAt: now } });
         await tx.outboxEntry.create({ data: outboxColumns('receipt', receipt) });
         await appendAudit(tx, audit);
         if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
+        for (const entry of extras.consentEntries) await appendConsentEntry(tx, entry, now);
+        if (extras.restrict.length > 0) await tx.conversation.updateMany({ where: { id: { in: extras.restrict } }, data: { restricted: true } });
       });
       return true;
     } catch (error) {
@@ -151,6 +162,23 @@ export class MessageRepository {
       data: { status: 'rejected', rejectedAt: at, reasonCode: code, reasonDetail: detail, receiptJws: signalJws },
     });
     return count === 1;
+  }
+
+  /** Outbound messages that shared data under a consent. */
+  async underConsent(consentId: string): Promise<MessageRecord[]> {
+    const rows = await this.prisma.message.findMany({ where: { direction: 'out', consentId }, orderBy: { createdAt: 'asc' } });
+    return rows.map(toRecord);
+  }
+
+  /** A withdrawn consent stops what has not left yet: failed, and taken out of the outbox. */
+  async cancelQueuedUnderConsent(consentId: string, at: Date): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      const queued = await tx.message.findMany({ where: { direction: 'out', consentId, status: 'queued' }, select: { id: true } });
+      const ids = queued.map((m) => m.id);
+      if (ids.length === 0) return;
+      await tx.message.updateMany({ where: { id: { in: ids } }, data: { status: 'failed', failedAt: at, reasonCode: 'consent_withdrawn', reasonDetail: 'the consent was withdrawn before the message left' } });
+      await tx.outboxEntry.updateMany({ where: { messageId: { in: ids }, publishedAt: null }, data: { publishedAt: at, lastError: 'consent_withdrawn' } });
+    });
   }
 
   async isOurs(id: string, recipient: string): Promise<boolean> {

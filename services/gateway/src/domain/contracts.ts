@@ -23,6 +23,8 @@ export interface MessageTypeRule {
   toState?: ToState;
   moveRole?: { role: string; to: string; when: string; equals: string };
   shelterOf?: string;
+  /** Information category → payload pointers that carry it; a consent must cover each present. */
+  categories?: Record<string, string[]>;
   legalBasis: { kind: 'consent' | 'statute' | 'reply'; reference: string };
 }
 

@@ -7,6 +7,8 @@ import type { PublicJwk } from '../crypto/jws.ts';
 import type { Direction, MessageFilter, MessageStatus } from '../data/messages.ts';
 import type { PipelineDeps } from '../pipeline/context.ts';
 import { sendMessage } from '../pipeline/outbound.ts';
+import { consentView, consentsOfCitizen, recordConsent, withdrawConsent } from '../pipeline/consents.ts';
+import { isPlausibleCpr } from '../domain/cpr.ts';
 import { allow, bearerAuth, callerOf } from './auth.ts';
 import { copenhagenDate } from '../domain/calendar.ts';
 import { municipalityName } from '../config/municipalities.ts';
@@ -130,6 +132,43 @@ export function createApp(deps: HttpDeps): express.Express {
     const today = copenhagenDate(pipeline.now());
     const views = (await pipeline.conversations.deadlines({ conversationId })).map((d) => deadlineView(d, today));
     res.json({ today, deadlines: views.filter((d) => !state || d.state === state) });
+  });
+
+  const consentRoles: Role[] = ['outreach', 'caseworker', 'shelter', 'admin'];
+
+  api.post('/consents', allow(...consentRoles), async (req, res) => {
+    const consent = await recordConsent(pipeline, callerOf(res), req.body);
+    res.status(201).location(`/consents/${consent.id}`).json(consentView(consent, pipeline.now()));
+  });
+
+  // The CPR number travels in a header, never in a URL: URLs end up in access logs and proxies.
+  api.get('/consents', allow(...consentRoles), async (req, res) => {
+    const cpr = req.get('x-citizen-cpr');
+    if (!cpr) throw new Refusal('citizen_header_missing');
+    if (!isPlausibleCpr(cpr)) throw new Refusal('schema_invalid', 'X-Citizen-CPR is not a plausible CPR number');
+    const consents = await consentsOfCitizen(pipeline, cpr);
+    res.json({ consents: consents.map((c) => consentView(c, pipeline.now())) });
+  });
+
+  api.get('/consents/verify', allow('admin'), async (_req, res) => {
+    const report = await pipeline.consents.verify();
+    res.status(report.ok ? 200 : 409).json(report);
+  });
+
+  api.get('/consents/:id', allow(...consentRoles), async (req, res) => {
+    const consent = await pipeline.consents.find(req.params.id as string);
+    if (!consent) throw new Refusal('not_found', 'no consent with that id');
+    res.json(consentView(consent, pipeline.now()));
+  });
+
+  api.post('/consents/:id/withdraw', allow(...consentRoles), async (req, res) => {
+    const { consent, notified } = await withdrawConsent(pipeline, callerOf(res), req.params.id as string, req.body ?? {});
+    res.json({ ...consentView(consent, pipeline.now()), notified });
+  });
+
+  api.get('/audit/verify', allow('admin'), async (_req, res) => {
+    const report = await pipeline.audit.verify();
+    res.status(report.ok ? 200 : 409).json(report);
   });
 
   app.use(api);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Role } from '../config/index.ts';
 import type { AuditRepository } from '../data/audit.ts';
 import type { ConversationRepository } from '../data/conversations.ts';
+import type { ConsentRepository } from '../data/consents.ts';
 import type { MessageRepository } from '../data/messages.ts';
 import type { OutboxRepository } from '../data/outbox.ts';
 import type { TrustStore } from '../crypto/trust-store.ts';
@@ -18,6 +19,7 @@ export interface PipelineDeps {
   contracts: Contracts;
   messages: MessageRepository;
   conversations: ConversationRepository;
+  consents: ConsentRepository;
   outbox: OutboxRepository;
   audit: AuditRepository;
   trust: TrustStore;

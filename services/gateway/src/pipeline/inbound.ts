@@ -3,6 +3,8 @@ import { parseCompactJws, verifyWith } from '../crypto/jws.ts';
 import { Refusal } from '../domain/errors.ts';
 import { errorType, isSignal, receiptType, signalFor, type Envelope } from '../domain/envelope.ts';
 import { planMessage, type ConversationPlan } from '../domain/conversation.ts';
+import { categoriesIn, citizenCpr } from '../domain/consent.ts';
+import type { ConsentEntryInput } from '../data/consents.ts';
 import { runSteps, type PipelineDeps, type Step } from './context.ts';
 
 export interface InboundDelivery {
@@ -33,6 +35,8 @@ interface InboundContext {
   /** Set once the signature verified: only then may an error signal go back. */
   envelope?: Envelope;
   plan?: ConversationPlan;
+  consentEntries?: ConsentEntryInput[];
+  restrict?: string[];
   outcome?: InboundOutcome;
 }
 
@@ -121,20 +125,43 @@ const checkContract: Step<InboundContext> = async (ctx, deps) => {
   ctx.plan = planMessage(deps.contracts, e, existing, started);
 };
 
-/** A consent-based type names the sender's consent. The sender's log is the authority; recording it here comes with the consent issue. */
-const checkLegalBasis: Step<InboundContext> = (ctx, deps) => {
-  const rule = deps.contracts.rule(ctx.envelope!.type)!;
-  if (rule.legalBasis.kind === 'consent' && !ctx.envelope!.consentId) {
-    throw new Refusal('consent_missing', `${ctx.envelope!.type} arrived without consentId`);
+/**
+ * A consent-based message names the sender's consent (the sender's log is the authority) and is
+ * recorded in our consent log as received under it; a consent the sender withdrew is refused.
+ * A consent.withdrawn notice is recorded and restricts the conversations it names.
+ */
+const checkLegalBasis: Step<InboundContext> = async (ctx, deps) => {
+  const e = ctx.envelope!;
+  const rule = deps.contracts.rule(e.type)!;
+  ctx.consentEntries = [];
+  ctx.restrict = [];
+  if (e.type === 'consent.withdrawn') {
+    const p = e.payload as { consentId: string; withdrawnAt: string; conversationIds: string[] };
+    ctx.consentEntries.push({ kind: 'withdrawal-received', consentId: p.consentId, body: { sender: e.from, messageId: e.id, withdrawnAt: p.withdrawnAt, conversationIds: p.conversationIds } });
+    for (const id of p.conversationIds) {
+      const c = await deps.conversations.find(id);
+      if (c && Object.values(c.roles).includes(e.from)) ctx.restrict.push(id);
+    }
+    return;
   }
+  if (rule.legalBasis.kind !== 'consent') return;
+  if (!e.consentId) throw new Refusal('consent_missing', `${e.type} arrived without consentId`);
+  if (await deps.consents.withdrawalReceived(e.consentId, e.from)) throw new Refusal('consent_withdrawn', `${e.from} withdrew consent ${e.consentId}`);
+  ctx.consentEntries.push({
+    kind: 'received',
+    consentId: e.consentId,
+    cpr: citizenCpr(e.payload) ?? null,
+    body: { sender: e.from, messageId: e.id, conversationId: e.conversationId, purpose: rule.model, categories: categoriesIn(rule, e.payload) },
+  });
 };
 
 /** Stored once with its receipt queued and its audit entry, in one transaction; a known id is a replay and is not processed again. */
 const store: Step<InboundContext> = async (ctx, deps) => {
   const e = ctx.envelope!;
   const receipt = signalFor(e, receiptType, { messageId: e.id, receivedAt: ctx.now.toISOString() }, ctx.now);
-  const audit = { actor: `node:${e.from}`, action: 'message.receive', outcome: 'accepted' as const, messageId: e.id, detail: { type: e.type, from: e.from } };
-  const stored = await deps.messages.storeInbound(e, ctx.jws!, receipt, ctx.now, audit, ctx.plan);
+  const { legalBasis } = deps.contracts.rule(e.type)!;
+  const audit = { actor: `node:${e.from}`, action: 'message.receive', outcome: 'accepted' as const, messageId: e.id, detail: { type: e.type, from: e.from, legalBasis: `${legalBasis.kind}: ${legalBasis.reference}`, consentId: e.consentId } };
+  const stored = await deps.messages.storeInbound(e, ctx.jws!, receipt, ctx.now, audit, ctx.plan, { consentEntries: ctx.consentEntries ?? [], restrict: ctx.restrict ?? [] });
   ctx.outcome = { kind: stored ? 'accepted' : 'duplicate', envelope: e };
   if (stored) deps.nudgeRelay();
 };

@@ -2,6 +2,8 @@ import { Refusal } from '../domain/errors.ts';
 import { newEnvelope, type Envelope } from '../domain/envelope.ts';
 import type { MessageTypeRule } from '../domain/contracts.ts';
 import { planMessage, type ConversationPlan } from '../domain/conversation.ts';
+import { assertConsentCovers } from '../domain/consent.ts';
+import type { ConversationRecord } from '../data/conversations.ts';
 import type { MessageRecord } from '../data/messages.ts';
 import { runSteps, type Caller, type PipelineDeps, type Step } from './context.ts';
 
@@ -21,6 +23,7 @@ interface OutboundContext {
   rule?: MessageTypeRule;
   envelope?: Envelope;
   plan?: ConversationPlan;
+  existing?: ConversationRecord | null;
   stored?: MessageRecord;
 }
 
@@ -59,19 +62,31 @@ const checkContract: Step<OutboundContext> = async (ctx, deps) => {
   const existing = await deps.conversations.find(e.conversationId);
   const started = existing ? await deps.conversations.startedDeadlines(e.conversationId) : new Set<string>();
   ctx.plan = planMessage(deps.contracts, e, existing, started);
+  ctx.existing = existing;
 };
 
-/** A consent-based type carries a consent id. Checking it against the consent log comes with the consent issue. */
-const checkLegalBasis: Step<OutboundContext> = (ctx) => {
-  if (ctx.rule?.legalBasis.kind === 'consent' && !ctx.request.consentId) {
-    throw new Refusal('consent_missing', `${String(ctx.request.type)} needs consentId (${ctx.rule.legalBasis.reference})`);
+/**
+ * The legal basis holds: a statute needs nothing more; a consent must be active and cover this
+ * citizen, purpose, recipient and the information sent; nothing under a consent or in reply goes
+ * into a conversation whose consent was withdrawn.
+ */
+const checkLegalBasis: Step<OutboundContext> = async (ctx, deps) => {
+  const rule = ctx.rule!;
+  const e = ctx.envelope!;
+  if (rule.legalBasis.kind !== 'statute' && ctx.existing?.restricted) {
+    throw new Refusal('consent_withdrawn', 'data in this conversation was shared under a consent that has been withdrawn');
   }
+  if (rule.legalBasis.kind !== 'consent') return;
+  if (!e.consentId) throw new Refusal('consent_missing', `${e.type} needs consentId (${rule.legalBasis.reference})`);
+  assertConsentCovers(await deps.consents.find(e.consentId), e, rule, deps.now());
 };
 
 /** Message, outbox row, audit entry and conversation change in one transaction; the relay signs and publishes. */
 const store: Step<OutboundContext> = async (ctx, deps) => {
   const e = ctx.envelope!;
-  ctx.stored = await deps.messages.storeOutbound(e, { actor: ctx.caller.subject, action: 'message.send', outcome: 'accepted', messageId: e.id, detail: { type: e.type, to: e.to } }, ctx.plan);
+  const legalBasis = `${ctx.rule!.legalBasis.kind}: ${ctx.rule!.legalBasis.reference}`;
+  const audit = { actor: ctx.caller.subject, action: 'message.send', outcome: 'accepted' as const, messageId: e.id, detail: { type: e.type, to: e.to, legalBasis, consentId: e.consentId } };
+  ctx.stored = await deps.messages.storeOutbound(e, audit, ctx.plan);
   deps.nudgeRelay();
 };
 

@@ -1,0 +1,96 @@
+import type { Consent, ConsentGiven, ConsentWithdrawal } from '../domain/consent.ts';
+import type { Prisma } from './db.ts';
+import type { Tx } from './audit.ts';
+import { entryHash, genesisHash, verifyChain, type ChainReport } from './hash-chain.ts';
+
+export type ConsentEntryKind = 'given' | 'withdrawn' | 'received' | 'withdrawal-received';
+
+export interface ConsentEntryInput {
+  kind: ConsentEntryKind;
+  consentId: string;
+  cpr?: string | null;
+  body: Record<string, unknown>;
+}
+
+export interface ConsentEntry extends ConsentEntryInput {
+  seq: number;
+  at: string;
+}
+
+const consentLock = 7_261_002;
+
+/** Folds 'given' and 'withdrawn' entries into consents. */
+function fold(entries: ConsentEntry[]): Consent[] {
+  const byId = new Map<string, Consent>();
+  for (const e of entries) {
+    if (e.kind === 'given') byId.set(e.consentId, { id: e.consentId, given: e.body as unknown as ConsentGiven, withdrawal: null });
+    const consent = byId.get(e.consentId);
+    if (e.kind === 'withdrawn' && consent) consent.withdrawal = e.body as unknown as ConsentWithdrawal;
+  }
+  return [...byId.values()];
+}
+
+type Row = Awaited<ReturnType<Prisma['consentEntry']['findFirstOrThrow']>>;
+
+const content = (e: { seq: number; at: Date; kind: string; consentId: string; cpr?: string | null; body: unknown }) => ({
+  seq: e.seq,
+  at: e.at,
+  kind: e.kind,
+  consentId: e.consentId,
+  cpr: e.cpr ?? null,
+  body: e.body,
+});
+
+const toEntry = (r: Row): ConsentEntry => ({
+  seq: r.seq,
+  at: r.at.toISOString(),
+  kind: r.kind as ConsentEntryKind,
+  consentId: r.consentId,
+  cpr: r.cpr,
+  body: r.body as Record<string, unknown>,
+});
+
+/** Appends inside the caller's transaction; entries are never edited (the database refuses it). */
+export async function appendConsentEntry(tx: Tx, input: ConsentEntryInput, at = new Date()): Promise<ConsentEntry> {
+  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${consentLock})`);
+  const last = await tx.consentEntry.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
+  const entry = { ...input, cpr: input.cpr ?? null, seq: (last?.seq ?? 0) + 1, at: new Date(at.getTime()) };
+  const prevHash = last?.hash ?? genesisHash;
+  await tx.consentEntry.create({ data: { ...entry, body: input.body as object, prevHash, hash: entryHash(content(entry), prevHash) } });
+  return { ...entry, at: entry.at.toISOString() };
+}
+
+export class ConsentRepository {
+  constructor(private readonly prisma: Prisma) {}
+
+  append(input: ConsentEntryInput, at?: Date): Promise<ConsentEntry> {
+    return this.prisma.$transaction((tx) => appendConsentEntry(tx, input, at));
+  }
+
+  async entries(where: { consentId?: string | string[]; cpr?: string; kind?: ConsentEntryKind | ConsentEntryKind[] }): Promise<ConsentEntry[]> {
+    const rows = await this.prisma.consentEntry.findMany({
+      where: { consentId: Array.isArray(where.consentId) ? { in: where.consentId } : where.consentId, cpr: where.cpr, kind: Array.isArray(where.kind) ? { in: where.kind } : where.kind },
+      orderBy: { seq: 'asc' },
+    });
+    return rows.map(toEntry);
+  }
+
+  async find(consentId: string): Promise<Consent | null> {
+    return fold(await this.entries({ consentId, kind: ['given', 'withdrawn'] }))[0] ?? null;
+  }
+
+  async ofCitizen(cpr: string): Promise<Consent[]> {
+    const ids = (await this.entries({ cpr, kind: 'given' })).map((e) => e.consentId);
+    return ids.length === 0 ? [] : fold(await this.entries({ consentId: ids, kind: ['given', 'withdrawn'] }));
+  }
+
+  /** Whether `sender` told us it withdrew this consent. */
+  async withdrawalReceived(consentId: string, sender: string): Promise<boolean> {
+    const entries = await this.entries({ consentId, kind: 'withdrawal-received' });
+    return entries.some((e) => e.body.sender === sender);
+  }
+
+  verify(): Promise<ChainReport> {
+    return verifyChain<Row>((afterSeq, limit) => this.prisma.consentEntry.findMany({ where: { seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: limit }), content);
+  }
+}
