@@ -64,7 +64,7 @@ describe('npm start: the local federation', () => {
       expect(demo.stdout).not.toContain('0101801234');
       for (const code of ['101', '165', '161', '159', '657']) {
         const log = readFileSync(path.join(dir, code, 'node.log'), 'utf8');
-        expect(log).toContain('message accepted');
+        expect(log).toContain('gateway listening');
         expect(log).not.toContain('0101801234');
       }
       expect(fed.output()).not.toContain('0101801234');

@@ -13,8 +13,8 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
-export async function adminQuery(sql: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: adminUrl });
+export async function adminQuery(sql: string, database?: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: database ? databaseUrl(database) : adminUrl });
   await client.connect();
   try {
     return await client.query(sql);
