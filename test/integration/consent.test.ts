@@ -146,6 +146,11 @@ describe('consent log and legal basis between real nodes', () => {
       }
     });
 
+    it('when partner keys were imported at start, then each import is in the audit log', async () => {
+      const imports = await federation.get('165').node.deps.audit.list({ action: 'key.import' });
+      expect(imports.map((a) => a.detail?.municipality).sort()).toEqual(['101', '161', '165']);
+    });
+
     it('when someone tries UPDATE or DELETE on a log table, then PostgreSQL refuses', async () => {
       const db = federation.get('101').databaseName;
       await expect(adminQuery(`UPDATE "ConsentEntry" SET "cpr" = NULL WHERE seq = 1`, db)).rejects.toThrow(/append-only/);

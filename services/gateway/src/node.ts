@@ -43,7 +43,8 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const signingKey = await loadOrCreateSigningKey(config.keyDir, config.municipality);
   const db: Database = await openDatabase(config);
   const keys = new KeyRepository(db.prisma);
-  const trust = new TrustStore(keys);
+  const audit = new AuditRepository(db.prisma);
+  const trust = new TrustStore(keys, audit);
   if (config.trustDir) {
     const imported = await trust.importDirectory(config.trustDir);
     if (imported.length > 0) log.info({ kids: imported }, 'partner keys imported from the trust folder');
@@ -57,7 +58,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     conversations: new ConversationRepository(db.prisma),
     consents: new ConsentRepository(db.prisma),
     outbox: new OutboxRepository(db.prisma),
-    audit: new AuditRepository(db.prisma),
+    audit,
     trust,
     signingKey,
     metrics: createMetrics(config.municipality),

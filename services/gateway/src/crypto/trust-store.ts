@@ -3,6 +3,7 @@ import path from 'node:path';
 import jose from 'node-jose';
 import { Refusal } from '../domain/errors.ts';
 import type { KeyRepository, KeyStatus } from '../data/keys.ts';
+import type { AuditRepository } from '../data/audit.ts';
 import { thumbprint, type PublicJwk } from './jws.ts';
 
 /**
@@ -13,7 +14,10 @@ export class TrustStore {
   // Keys change only through this store (import now, admin actions later), which clears the cache.
   private readonly cache = new Map<string, { municipality: string; status: string; key: jose.JWK.Key }>();
 
-  constructor(private readonly keys: KeyRepository) {}
+  constructor(
+    private readonly keys: KeyRepository,
+    private readonly audit: AuditRepository,
+  ) {}
 
   async keyFor(kid: string, claimedMunicipality: unknown): Promise<jose.JWK.Key> {
     let entry = this.cache.get(kid);
@@ -42,7 +46,10 @@ export class TrustStore {
       const { kid, kty, crv, x, y } = candidate;
       const jwk = { kid, kty, crv, x, y, alg: 'ES256', use: 'sig' };
       const outcome = await this.keys.importKey({ kid, municipality, jwk, thumbprint: await thumbprint(jwk), source }, status);
-      if (outcome === 'created') created.push(kid);
+      if (outcome === 'created') {
+        created.push(kid);
+        await this.audit.record({ actor: source, action: 'key.import', outcome: 'done', detail: { kid, municipality, status, thumbprint: await thumbprint(jwk) } });
+      }
       this.cache.delete(kid);
     }
     return created;
