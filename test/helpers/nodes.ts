@@ -82,7 +82,16 @@ export class TestFederation {
     const node = await createNode(config, { log: pino({ level: process.env.KB_TEST_LOG ?? 'silent' }), ...options });
     const url = await node.start();
     if (waitForBroker) await node.waitForBroker();
-    const entry = { code, node, url, key: node.deps.signingKey, token: (role: Role) => roleToken(code, role), databaseName };
+    const entry = {
+      code,
+      node,
+      url,
+      get key() {
+        return node.deps.ownKeys.signingKey(node.deps.now());
+      },
+      token: (role: Role) => roleToken(code, role),
+      databaseName,
+    };
     this.nodes.set(code, entry);
     return entry;
   }

@@ -17,6 +17,8 @@ CREATE TABLE "Message" (
     "reasonDetail" TEXT,
     "jws" TEXT,
     "receiptJws" TEXT,
+    "signingKid" TEXT,
+    "keyRevoked" BOOLEAN NOT NULL DEFAULT false,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "sentAt" TIMESTAMP(3),
     "receivedAt" TIMESTAMP(3),
@@ -51,10 +53,28 @@ CREATE TABLE "PartnerKey" (
     "status" TEXT NOT NULL,
     "thumbprint" TEXT NOT NULL,
     "source" TEXT NOT NULL,
+    "reason" TEXT,
+    "replacesKid" TEXT,
+    "validFrom" TIMESTAMP(3),
+    "retireAt" TIMESTAMP(3),
+    "expiresAt" TIMESTAMP(3),
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,
 
     CONSTRAINT "PartnerKey_pkey" PRIMARY KEY ("kid")
+);
+
+-- CreateTable
+CREATE TABLE "ApiToken" (
+    "id" TEXT NOT NULL,
+    "hash" TEXT NOT NULL,
+    "role" TEXT NOT NULL,
+    "label" TEXT NOT NULL,
+    "expiresAt" TIMESTAMP(3),
+    "revokedAt" TIMESTAMP(3),
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "ApiToken_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
@@ -139,6 +159,9 @@ CREATE INDEX "OutboxEntry_publishedAt_id_idx" ON "OutboxEntry"("publishedAt", "i
 CREATE INDEX "PartnerKey_municipality_status_idx" ON "PartnerKey"("municipality", "status");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "ApiToken_hash_key" ON "ApiToken"("hash");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "AuditEntry_seq_key" ON "AuditEntry"("seq");
 
 -- CreateIndex
@@ -164,5 +187,4 @@ CREATE INDEX "Deadline_dueOn_idx" ON "Deadline"("dueOn");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Deadline_conversationId_deadlineId_key" ON "Deadline"("conversationId", "deadlineId");
-
 

@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 import type { NodeConfig } from './config/index.ts';
 import { Broker, brokerNames } from './amqp/broker.ts';
 import { InboundConsumer, defaultRetryPolicy, type RetryPolicy } from './amqp/consumer.ts';
-import { loadOrCreateSigningKey } from './crypto/jws.ts';
+import { OwnKeys } from './crypto/own-keys.ts';
 import { TrustStore } from './crypto/trust-store.ts';
 import { AuditRepository } from './data/audit.ts';
 import { openDatabase, type Database } from './data/db.ts';
@@ -16,10 +16,13 @@ import { OutboxRepository } from './data/outbox.ts';
 import { Contracts } from './domain/contracts.ts';
 import { SchemaRegistry } from './domain/schemas.ts';
 import { createApp } from './http/app.ts';
+import { FailureLimiter } from './http/auth.ts';
 import type { PipelineDeps } from './pipeline/context.ts';
 import { createMetrics } from './pipeline/metrics.ts';
 import { OutboxRelay } from './pipeline/relay.ts';
 import { DeadlineWatch } from './pipeline/deadlines.ts';
+import { KeyWatch } from './pipeline/key-watch.ts';
+import { TokenRepository } from './data/tokens.ts';
 
 export interface NodeOptions {
   log?: Logger;
@@ -40,11 +43,14 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const log = options.log ?? pino({ level: config.logLevel, base: { node: config.municipality } });
   const schemas = new SchemaRegistry();
   const contracts = new Contracts(config.contractDir);
-  const signingKey = await loadOrCreateSigningKey(config.keyDir, config.municipality);
+  const ownKeys = await OwnKeys.load(config.keyDir, config.municipality);
   const db: Database = await openDatabase(config);
   const keys = new KeyRepository(db.prisma);
   const audit = new AuditRepository(db.prisma);
-  const trust = new TrustStore(keys, audit);
+  const tokens = new TokenRepository(db.prisma);
+  for (const [token, role] of config.tokens) await tokens.provision(token, role, 'configuration');
+  const messages = new MessageRepository(db.prisma);
+  const trust = new TrustStore(keys, audit, messages);
   if (config.trustDir) {
     const imported = await trust.importDirectory(config.trustDir);
     if (imported.length > 0) log.info({ kids: imported }, 'partner keys imported from the trust folder');
@@ -54,16 +60,18 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     municipality: config.municipality,
     schemas,
     contracts,
-    messages: new MessageRepository(db.prisma),
+    messages,
     conversations: new ConversationRepository(db.prisma),
     consents: new ConsentRepository(db.prisma),
     outbox: new OutboxRepository(db.prisma),
     audit,
     trust,
-    signingKey,
+    ownKeys,
     metrics: createMetrics(config.municipality),
     log,
     maxMessageBytes: config.maxMessageBytes,
+    settings: { brokerUserPrefix: config.brokerUserPrefix, keyRotationLeadMs: config.keyRotationLeadMs, keyOverlapMs: config.keyOverlapMs },
+    tokens,
     now: options.now ?? (() => new Date()),
     events: new EventEmitter().setMaxListeners(0),
     nudgeRelay: () => relay?.nudge(),
@@ -72,12 +80,14 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const broker = new Broker(config.amqpUrl, brokerNames(config.exchange, config.municipality), log, consumer.handle);
   relay = new OutboxRelay(deps, () => broker);
   const deadlineWatch = new DeadlineWatch(deps);
+  const keyWatch = new KeyWatch(deps, config.keyWatchMs);
+  if (!config.brokerUserPrefix) log.warn('KB_BROKER_USER_PREFIX is unset: the broker user of inbound messages is not checked');
   broker.on('up', () => relay?.nudge());
 
   const app = createApp({
     pipeline: deps,
-    tokens: config.tokens,
-    publicJwks: () => ({ keys: [signingKey.publicJwk] }),
+    limiter: new FailureLimiter(config.authFailureLimit),
+    publicJwks: () => ownKeys.jwks(),
     health: async () => ({
       database: await withTimeout(db.ping(), 2000).then(() => 'up' as const, () => 'down' as const),
       broker: broker.isUp ? 'up' : 'down',
@@ -93,6 +103,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     broker,
     db,
     deadlineWatch,
+    keyWatch,
     /** Resolves once listening; the broker connects in the background. */
     async start(): Promise<string> {
       broker.start();
@@ -101,7 +112,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
       });
       const address = server!.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
-      log.info({ port, kid: signingKey.kid }, 'gateway listening');
+      log.info({ port, kid: ownKeys.status().current }, 'gateway listening');
       return `http://127.0.0.1:${port}`;
     },
     waitForBroker(timeoutMs = 10_000): Promise<void> {
@@ -112,6 +123,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server?.closeAllConnections?.();
       deadlineWatch.stop();
+      keyWatch.stop();
       await relay?.stop();
       await consumer.drain();
       await broker.stop();

@@ -20,7 +20,17 @@ export interface NodeConfig {
   trustDir?: string;
   /** Collaboration models, agreements and shelter registry; the repo's contracts/ by default. */
   contractDir?: string;
+  /** Tokens provisioned from configuration (stored hashed at start); more are made through the API. */
   tokens: Map<string, Role>;
+  /** When set, an inbound message must be published by broker user `<prefix><claimed code>`. */
+  brokerUserPrefix?: string;
+  /** How long before the next own key takes over after a rotation, and how long partners keep the old one. */
+  keyRotationLeadMs: number;
+  keyOverlapMs: number;
+  /** Failed authentications per client address and minute before 429. */
+  authFailureLimit: number;
+  /** How often key retirement and alerts are checked. */
+  keyWatchMs: number;
   maxMessageBytes: number;
   logLevel: string;
 }
@@ -92,6 +102,11 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     trustDir: env.KB_TRUST_DIR?.trim() || undefined,
     contractDir: env.KB_CONTRACT_DIR?.trim() || undefined,
     tokens: parseTokens(required(env, 'KB_TOKENS')),
+    brokerUserPrefix: env.KB_BROKER_USER_PREFIX?.trim() || undefined,
+    keyRotationLeadMs: integer(env, 'KB_KEY_ROTATION_LEAD_MS', 2 * 24 * 3600 * 1000, 1000, 365 * 24 * 3600 * 1000),
+    keyOverlapMs: integer(env, 'KB_KEY_OVERLAP_MS', 24 * 3600 * 1000, 0, 365 * 24 * 3600 * 1000),
+    authFailureLimit: integer(env, 'KB_AUTH_FAILURE_LIMIT', 10, 1, 100000),
+    keyWatchMs: integer(env, 'KB_KEY_WATCH_MS', 60_000, 100, 24 * 3600 * 1000),
     maxMessageBytes: integer(env, 'KB_MAX_MESSAGE_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
   };

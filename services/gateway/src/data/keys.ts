@@ -1,6 +1,6 @@
 import type { Prisma } from './db.ts';
 
-export type KeyStatus = 'pending' | 'active' | 'retired' | 'revoked';
+export type KeyStatus = 'pending' | 'pending-rotation' | 'active' | 'retired' | 'revoked';
 
 export interface PartnerKeyRecord {
   kid: string;
@@ -9,18 +9,31 @@ export interface PartnerKeyRecord {
   status: KeyStatus;
   thumbprint: string;
   source: string;
+  reason: string | null;
+  replacesKid: string | null;
+  validFrom: Date | null;
+  retireAt: Date | null;
+  expiresAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
 }
+
+export type NewPartnerKey = Pick<PartnerKeyRecord, 'kid' | 'municipality' | 'jwk' | 'thumbprint' | 'source'> &
+  Partial<Pick<PartnerKeyRecord, 'replacesKid' | 'validFrom' | 'expiresAt'>>;
+
+type Row = Awaited<ReturnType<Prisma['partnerKey']['findFirstOrThrow']>>;
+const toRecord = (row: Row): PartnerKeyRecord => ({ ...row, jwk: row.jwk as Record<string, unknown>, status: row.status as KeyStatus });
 
 export class KeyRepository {
   constructor(private readonly prisma: Prisma) {}
 
   async find(kid: string): Promise<PartnerKeyRecord | null> {
     const row = await this.prisma.partnerKey.findUnique({ where: { kid } });
-    return row ? { ...row, jwk: row.jwk as Record<string, unknown>, status: row.status as KeyStatus } : null;
+    return row ? toRecord(row) : null;
   }
 
   /** Import: a new key is stored with the given status; a known key keeps its status. */
-  async importKey(key: Omit<PartnerKeyRecord, 'status'>, status: KeyStatus): Promise<'created' | 'unchanged'> {
+  async importKey(key: NewPartnerKey, status: KeyStatus): Promise<'created' | 'unchanged'> {
     const existing = await this.prisma.partnerKey.findUnique({ where: { kid: key.kid } });
     if (existing) {
       if (existing.municipality !== key.municipality || existing.thumbprint !== key.thumbprint) {
@@ -32,8 +45,18 @@ export class KeyRepository {
     return 'created';
   }
 
-  async list(): Promise<PartnerKeyRecord[]> {
-    const rows = await this.prisma.partnerKey.findMany({ orderBy: [{ municipality: 'asc' }, { createdAt: 'asc' }] });
-    return rows.map((row) => ({ ...row, jwk: row.jwk as Record<string, unknown>, status: row.status as KeyStatus }));
+  async update(kid: string, fields: Partial<Pick<PartnerKeyRecord, 'status' | 'reason' | 'retireAt'>>): Promise<PartnerKeyRecord> {
+    return toRecord(await this.prisma.partnerKey.update({ where: { kid }, data: fields }));
+  }
+
+  async list(where: { municipality?: string; status?: KeyStatus } = {}): Promise<PartnerKeyRecord[]> {
+    const rows = await this.prisma.partnerKey.findMany({ where, orderBy: [{ municipality: 'asc' }, { createdAt: 'asc' }] });
+    return rows.map(toRecord);
+  }
+
+  /** Active keys whose overlap after a rotation has ended. */
+  async dueForRetirement(now: Date): Promise<PartnerKeyRecord[]> {
+    const rows = await this.prisma.partnerKey.findMany({ where: { status: 'active', retireAt: { lte: now } } });
+    return rows.map(toRecord);
   }
 }

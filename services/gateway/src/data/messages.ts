@@ -21,6 +21,9 @@ export interface MessageRecord {
   payload: Record<string, unknown>;
   status: MessageStatus;
   reason: { code: string; detail: string | null } | null;
+  /** Inbound: the partner key that verified it, and whether that key was revoked since. */
+  signingKid: string | null;
+  keyRevoked: boolean;
   createdAt: string;
   sentAt: string | null;
   receivedAt: string | null;
@@ -54,6 +57,8 @@ function toRecord(row: Row): MessageRecord {
     payload: row.payload as Record<string, unknown>,
     status: row.status as MessageStatus,
     reason: row.reasonCode ? { code: row.reasonCode, detail: row.reasonDetail } : null,
+    signingKid: row.signingKid,
+    keyRevoked: row.keyRevoked,
     createdAt: row.createdAt.toISOString(),
     sentAt: iso(row.sentAt),
     receivedAt: iso(row.receivedAt),
@@ -107,11 +112,11 @@ export class MessageRepository {
     now: Date,
     audit: AuditEvent,
     plan?: ConversationPlan,
-    extras: { consentEntries: ConsentEntryInput[]; restrict: string[] } = { consentEntries: [], restrict: [] },
+    extras: { consentEntries: ConsentEntryInput[]; restrict: string[]; signingKid?: string } = { consentEntries: [], restrict: [] },
   ): Promise<boolean> {
     try {
       await this.prisma.$transaction(async (tx) => {
-        await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'in', status: 'accepted', jws, receivedAt: now } });
+        await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'in', status: 'accepted', jws, receivedAt: now, signingKid: extras.signingKid } });
         await tx.outboxEntry.create({ data: outboxColumns('receipt', receipt) });
         await appendAudit(tx, audit);
         if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
@@ -162,6 +167,12 @@ export class MessageRepository {
       data: { status: 'rejected', rejectedAt: at, reasonCode: code, reasonDetail: detail, receiptJws: signalJws },
     });
     return count === 1;
+  }
+
+  /** Inbound messages verified with a key that has now been revoked stay, flagged. */
+  async flagRevokedKey(kid: string): Promise<number> {
+    const { count } = await this.prisma.message.updateMany({ where: { direction: 'in', signingKid: kid }, data: { keyRevoked: true } });
+    return count;
   }
 
   /** Outbound messages that shared data under a consent. */

@@ -57,6 +57,7 @@ export interface Agreement {
   parties: Record<string, string>;
   validFrom: IsoDate;
   validTo?: IsoDate;
+  keyRotation?: 'automatic' | 'admin-approval';
   deadlineOverrides?: Record<string, Duration>;
   dailyRates?: { shelterId: string; rateOere: number; validFrom: IsoDate; validTo?: IsoDate }[];
 }
@@ -190,6 +191,25 @@ export class Contracts {
       return this.agreements.find((a) => valid(a) && Object.values(a.parties).includes(from) && Object.values(a.parties).includes(to));
     }
     return this.agreements.find((a) => a.model === modelId && valid(a) && a.parties[fromRole] === from && a.parties[toRole] === to);
+  }
+
+  /** Municipalities we share at least one agreement valid on `date` with. */
+  partnersOf(municipality: string, date: IsoDate): string[] {
+    const partners = new Set<string>();
+    for (const a of this.agreements) {
+      if (a.validFrom > date || (a.validTo && date > a.validTo)) continue;
+      const parties = Object.values(a.parties);
+      if (parties.includes(municipality)) parties.filter((p) => p !== municipality).forEach((p) => partners.add(p));
+    }
+    return [...partners].sort();
+  }
+
+  /** Key rotations from `partner` are approved automatically when an agreement with it says so. */
+  automaticKeyRotation(us: string, partner: string, date: IsoDate): boolean {
+    return this.agreements.some((a) => {
+      const parties = Object.values(a.parties);
+      return a.keyRotation === 'automatic' && parties.includes(us) && parties.includes(partner) && a.validFrom <= date && (!a.validTo || date <= a.validTo);
+    });
   }
 
   /** Deadline rules of a model with an agreement's overrides applied. */

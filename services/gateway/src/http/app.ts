@@ -9,15 +9,18 @@ import type { PipelineDeps } from '../pipeline/context.ts';
 import { sendMessage } from '../pipeline/outbound.ts';
 import { consentView, consentsOfCitizen, recordConsent, withdrawConsent } from '../pipeline/consents.ts';
 import { isPlausibleCpr } from '../domain/cpr.ts';
-import { allow, bearerAuth, callerOf } from './auth.ts';
+import { FailureLimiter, allow, bearerAuth, callerOf } from './auth.ts';
+import { keyView, phoneFingerprint } from '../crypto/trust-store.ts';
+import { keyAlerts } from '../pipeline/key-watch.ts';
+import { rotateOwnKey } from '../pipeline/trust.ts';
 import { copenhagenDate } from '../domain/calendar.ts';
-import { municipalityName } from '../config/municipalities.ts';
+import { municipalityName, municipalityNames } from '../config/municipalities.ts';
 import { deadlineView } from '../pipeline/deadlines.ts';
 import { problemHandler } from './problem.ts';
 
 export interface HttpDeps {
   pipeline: PipelineDeps;
-  tokens: Map<string, Role>;
+  limiter: FailureLimiter;
   publicJwks: () => { keys: PublicJwk[] };
   health: () => Promise<{ database: 'up' | 'down'; broker: 'up' | 'down' }>;
   log: Logger;
@@ -66,7 +69,8 @@ export function createApp(deps: HttpDeps): express.Express {
   app.get('/health', async (_req: Request, res: Response) => {
     const checks = await deps.health();
     const up = checks.database === 'up' && checks.broker === 'up';
-    res.status(up ? 200 : 503).json({ status: up ? 'up' : 'down', municipality: pipeline.municipality, checks });
+    const alerts = checks.database === 'up' ? await keyAlerts(pipeline) : undefined;
+    res.status(up ? 200 : 503).json({ status: up ? 'up' : 'down', municipality: pipeline.municipality, checks, alerts });
   });
 
   app.get('/.well-known/jwks.json', (_req, res) => {
@@ -78,7 +82,7 @@ export function createApp(deps: HttpDeps): express.Express {
   });
 
   const api = express.Router();
-  api.use(bearerAuth(deps.tokens));
+  api.use(bearerAuth(pipeline.tokens, deps.limiter, pipeline.now));
   api.use(express.json({ limit: pipeline.maxMessageBytes, strict: true }));
 
   // Which role may send which type is the collaboration model's decision, made in the pipeline.
@@ -169,6 +173,63 @@ export function createApp(deps: HttpDeps): express.Express {
   api.get('/audit/verify', allow('admin'), async (_req, res) => {
     const report = await pipeline.audit.verify();
     res.status(report.ok ? 200 : 409).json(report);
+  });
+
+  api.get('/admin/keys', allow('admin'), async (_req, res) => {
+    const partners = await Promise.all((await pipeline.trust.list()).map(keyView));
+    res.json({ own: { ...pipeline.ownKeys.status(), fingerprint: await phoneFingerprint(pipeline.ownKeys.signingKey(pipeline.now()).publicJwk) }, partners });
+  });
+
+  // A partner's key (a JWK, or a JWKS) arrives pending; an admin approves it after comparing fingerprints.
+  api.post('/admin/keys', allow('admin'), async (req, res) => {
+    const body = (req.body ?? {}) as { municipality?: string; jwk?: object; jwks?: { keys?: unknown }; expiresAt?: string };
+    if (!body.municipality || !municipalityNames.has(body.municipality)) throw new Refusal('schema_invalid', '/municipality: must be a municipality code', [{ pointer: '/municipality', message: 'must be a municipality code' }]);
+    if (body.municipality === pipeline.municipality) throw new Refusal('key_invalid', "this node's own keys are not partner keys");
+    const expiresAt = body.expiresAt ? new Date(body.expiresAt) : undefined;
+    if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new Refusal('schema_invalid', '/expiresAt: must be a date-time', [{ pointer: '/expiresAt', message: 'must be a date-time' }]);
+    const jwks = body.jwks ?? (body.jwk ? { keys: [body.jwk] } : undefined);
+    if (!jwks) throw new Refusal('schema_invalid', 'send jwk or jwks', [{ pointer: '/jwk', message: 'must have jwk or jwks' }]);
+    const created = await pipeline.trust.importJwks(body.municipality, jwks, 'pending', `admin ${callerOf(res).subject}`, { expiresAt });
+    const keys = await Promise.all((await pipeline.trust.list({ municipality: body.municipality })).filter((k) => created.includes(k.kid)).map(keyView));
+    res.status(201).json({ imported: keys });
+  });
+
+  api.post('/admin/keys/rotate', allow('admin'), async (_req, res) => {
+    res.status(202).json(await rotateOwnKey(pipeline, callerOf(res)));
+  });
+
+  api.post('/admin/keys/:kid/approve', allow('admin'), async (req, res) => {
+    const key = await pipeline.trust.approve(req.params.kid as string, callerOf(res).subject, pipeline.settings.keyOverlapMs, pipeline.now());
+    res.json(await keyView(key));
+  });
+
+  api.post('/admin/keys/:kid/revoke', allow('admin'), async (req, res) => {
+    const reason = (req.body as { reason?: unknown } | undefined)?.reason;
+    if (typeof reason !== 'string' || reason.trim().length === 0) throw new Refusal('schema_invalid', '/reason: a revocation needs a reason', [{ pointer: '/reason', message: 'is required' }]);
+    const key = await pipeline.trust.revoke(req.params.kid as string, reason.slice(0, 500), callerOf(res).subject);
+    res.json(await keyView(key));
+  });
+
+  api.get('/admin/tokens', allow('admin'), async (_req, res) => {
+    res.json({ tokens: await pipeline.tokens.list() });
+  });
+
+  api.post('/admin/tokens', allow('admin'), async (req, res) => {
+    const body = (req.body ?? {}) as { role?: string; label?: string; expiresInDays?: number };
+    if (!roles.includes(body.role as Role)) throw new Refusal('schema_invalid', `/role: one of ${roles.join(', ')}`, [{ pointer: '/role', message: `must be one of ${roles.join(', ')}` }]);
+    const days = body.expiresInDays ?? 90;
+    if (!Number.isInteger(days) || days < 1 || days > 730) throw new Refusal('schema_invalid', '/expiresInDays: 1 to 730', [{ pointer: '/expiresInDays', message: 'must be 1 to 730' }]);
+    const label = typeof body.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 100) : body.role!;
+    const created = await pipeline.tokens.create(body.role as Role, label, new Date(pipeline.now().getTime() + days * 86_400_000));
+    await pipeline.audit.record({ actor: callerOf(res).subject, action: 'token.create', outcome: 'done', detail: { tokenId: created.id, role: created.role, label, expiresAt: created.expiresAt?.toISOString() } });
+    res.status(201).json(created);
+  });
+
+  api.post('/admin/tokens/:id/revoke', allow('admin'), async (req, res) => {
+    const revoked = await pipeline.tokens.revoke(req.params.id as string, pipeline.now());
+    if (!revoked) throw new Refusal('not_found', 'no active token with that id');
+    await pipeline.audit.record({ actor: callerOf(res).subject, action: 'token.revoke', outcome: 'done', detail: { tokenId: revoked.id, role: revoked.role } });
+    res.json(revoked);
   });
 
   app.use(api);

@@ -1,23 +1,51 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Role } from '../config/index.ts';
 import { Refusal } from '../domain/errors.ts';
+import type { TokenRepository } from '../data/tokens.ts';
 import type { Caller } from '../pipeline/context.ts';
 
-const digest = (token: string) => createHash('sha256').update(token).digest();
+/** Counts failed authentications per client address in a sliding minute. */
+export class FailureLimiter {
+  private readonly failures = new Map<string, number[]>();
 
-/** Bearer tokens from configuration, compared as SHA-256 digests in constant time. */
-export function bearerAuth(tokens: Map<string, Role>) {
-  const known = [...tokens].map(([token, role], i) => ({ digest: digest(token), role, subject: `token-${i + 1}:${role}` }));
-  return (req: Request, res: Response, next: NextFunction) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer ([^\s]+)$/i.exec(header);
-    if (!match) return next(new Refusal('unauthenticated', 'send Authorization: Bearer <token>'));
-    const presented = digest(match[1]!);
-    const found = known.find((k) => timingSafeEqual(k.digest, presented));
-    if (!found) return next(new Refusal('unauthenticated', 'the token is not valid'));
-    res.locals.caller = { subject: found.subject, role: found.role } satisfies Caller;
-    next();
+  constructor(private readonly limit: number, private readonly windowMs = 60_000) {}
+
+  blocked(client: string, now: number): boolean {
+    const recent = (this.failures.get(client) ?? []).filter((t) => now - t < this.windowMs);
+    this.failures.set(client, recent);
+    return recent.length >= this.limit;
+  }
+
+  fail(client: string, now: number): void {
+    this.failures.set(client, [...(this.failures.get(client) ?? []), now]);
+  }
+}
+
+/**
+ * Bearer tokens looked up by their SHA-256 hash; unknown, expired and revoked tokens are 401.
+ * A client that keeps failing is answered 429 before its token is even looked at.
+ */
+export function bearerAuth(tokens: TokenRepository, limiter: FailureLimiter, now: () => Date) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const client = req.ip ?? 'unknown';
+    const at = now();
+    if (limiter.blocked(client, at.getTime())) return next(new Refusal('too_many_failures'));
+    const match = /^Bearer ([^\s]+)$/i.exec(req.get('authorization') ?? '');
+    const refuse = (detail: string) => {
+      limiter.fail(client, at.getTime());
+      next(new Refusal('unauthenticated', detail));
+    };
+    if (!match) return refuse('send Authorization: Bearer <token>');
+    try {
+      const token = await tokens.findByToken(match[1]!);
+      if (!token) return refuse('the token is not valid');
+      if (token.revokedAt) return refuse('the token was revoked');
+      if (token.expiresAt && token.expiresAt.getTime() <= at.getTime()) return refuse('the token has expired');
+      res.locals.caller = { subject: `token:${token.id.slice(0, 8)}:${token.role}`, role: token.role } satisfies Caller;
+      next();
+    } catch (error) {
+      next(error);
+    }
   };
 }
 

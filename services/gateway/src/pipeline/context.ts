@@ -7,7 +7,8 @@ import type { ConsentRepository } from '../data/consents.ts';
 import type { MessageRepository } from '../data/messages.ts';
 import type { OutboxRepository } from '../data/outbox.ts';
 import type { TrustStore } from '../crypto/trust-store.ts';
-import type { SigningKey } from '../crypto/jws.ts';
+import type { OwnKeys } from '../crypto/own-keys.ts';
+import type { TokenRepository } from '../data/tokens.ts';
 import type { Contracts } from '../domain/contracts.ts';
 import type { SchemaRegistry } from '../domain/schemas.ts';
 import type { Metrics } from './metrics.ts';
@@ -20,13 +21,19 @@ export interface PipelineDeps {
   messages: MessageRepository;
   conversations: ConversationRepository;
   consents: ConsentRepository;
+  tokens: TokenRepository;
   outbox: OutboxRepository;
   audit: AuditRepository;
   trust: TrustStore;
-  signingKey: SigningKey;
+  ownKeys: OwnKeys;
   metrics: Metrics;
   log: Logger;
   maxMessageBytes: number;
+  settings: {
+    brokerUserPrefix?: string;
+    keyRotationLeadMs: number;
+    keyOverlapMs: number;
+  };
   now: () => Date;
   /** 'delivered' / 'rejected' with the message id, once the partner's signal verified. */
   events: EventEmitter;

@@ -1,5 +1,6 @@
 import type jose from 'node-jose';
-import { parseCompactJws, verifyWith } from '../crypto/jws.ts';
+import { parseCompactJws, verifyWith, type PublicJwk } from '../crypto/jws.ts';
+import { copenhagenDate } from '../domain/calendar.ts';
 import { Refusal } from '../domain/errors.ts';
 import { errorType, isSignal, receiptType, signalFor, type Envelope } from '../domain/envelope.ts';
 import { planMessage, type ConversationPlan } from '../domain/conversation.ts';
@@ -65,6 +66,16 @@ const verifySignature: Step<InboundContext> = async (ctx, deps) => {
   const verified = await verifyWith(ctx.key!, ctx.jws!);
   deps.schemas.assertValid('envelope', verified, '', 'envelope_invalid');
   ctx.envelope = verified as unknown as Envelope;
+};
+
+/** The broker-validated user that published it is the claimed municipality's own broker user. */
+const checkTransportSender: Step<InboundContext> = (ctx, deps) => {
+  const prefix = deps.settings.brokerUserPrefix;
+  if (!prefix) return;
+  const expected = `${prefix}${ctx.envelope!.from}`;
+  if (ctx.delivery.userId !== expected) {
+    throw new Refusal('transport_sender_mismatch', `published by broker user ${ctx.delivery.userId ?? '(none)'}, expected ${expected}`);
+  }
 };
 
 /** Addressed to this node. */
@@ -155,13 +166,29 @@ const checkLegalBasis: Step<InboundContext> = async (ctx, deps) => {
   });
 };
 
+/**
+ * A key rotation must be signed with the key it replaces; the announced key goes into the trust
+ * store, approved at once when an agreement with the sender says so, else left for an admin.
+ */
+const acceptKeyAnnouncement: Step<InboundContext> = async (ctx, deps) => {
+  const e = ctx.envelope!;
+  if (e.type !== 'trust.key-rotation') return;
+  const announcement = e.payload as { newKey: PublicJwk; validFrom: string; replacesKid: string };
+  if (announcement.replacesKid !== ctx.kid) {
+    throw new Refusal('key_announcement_invalid', `signed with ${ctx.kid}, announces a replacement for ${announcement.replacesKid}`);
+  }
+  const automatic = deps.contracts.automaticKeyRotation(deps.municipality, e.from, copenhagenDate(ctx.now));
+  const outcome = await deps.trust.acceptAnnouncement(e.from, announcement, automatic, deps.settings.keyOverlapMs, ctx.now);
+  deps.log.info({ from: e.from, kid: announcement.newKey.kid, outcome }, 'key rotation announced');
+};
+
 /** Stored once with its receipt queued and its audit entry, in one transaction; a known id is a replay and is not processed again. */
 const store: Step<InboundContext> = async (ctx, deps) => {
   const e = ctx.envelope!;
   const receipt = signalFor(e, receiptType, { messageId: e.id, receivedAt: ctx.now.toISOString() }, ctx.now);
   const { legalBasis } = deps.contracts.rule(e.type)!;
   const audit = { actor: `node:${e.from}`, action: 'message.receive', outcome: 'accepted' as const, messageId: e.id, detail: { type: e.type, from: e.from, legalBasis: `${legalBasis.kind}: ${legalBasis.reference}`, consentId: e.consentId } };
-  const stored = await deps.messages.storeInbound(e, ctx.jws!, receipt, ctx.now, audit, ctx.plan, { consentEntries: ctx.consentEntries ?? [], restrict: ctx.restrict ?? [] });
+  const stored = await deps.messages.storeInbound(e, ctx.jws!, receipt, ctx.now, audit, ctx.plan, { consentEntries: ctx.consentEntries ?? [], restrict: ctx.restrict ?? [], signingKid: ctx.kid });
   ctx.outcome = { kind: stored ? 'accepted' : 'duplicate', envelope: e };
   if (stored) deps.nudgeRelay();
 };
@@ -171,6 +198,7 @@ export const inboundSteps = [
   parseJws,
   findSenderKey,
   verifySignature,
+  checkTransportSender,
   checkRecipient,
   checkExpiry,
   handleSignal,
@@ -178,6 +206,7 @@ export const inboundSteps = [
   validatePayload,
   checkContract,
   checkLegalBasis,
+  acceptKeyAnnouncement,
   store,
 ] as const;
 

@@ -5,7 +5,10 @@ export function createMetrics(municipality: string) {
   const registry = new Registry();
   registry.setDefaultLabels({ municipality });
   collectDefaultMetrics({ register: registry });
-  const sources: { countOverdue?: () => Promise<number> } = {};
+  const sources: {
+    countOverdue?: () => Promise<number>;
+    keyAlerts?: () => Promise<{ keysExpiringSoon: unknown[]; keysPendingTooLong: unknown[] }>;
+  } = {};
   return {
     registry,
     /** Read at scrape time. */
@@ -22,6 +25,22 @@ export function createMetrics(municipality: string) {
       registers: [registry],
       async collect() {
         if (sources.countOverdue) this.set(await sources.countOverdue());
+      },
+    }),
+    keysExpiringSoon: new Gauge({
+      name: 'kommunebro_partner_keys_expiring_soon',
+      help: 'Active partner keys that expire within 60 days',
+      registers: [registry],
+      async collect() {
+        if (sources.keyAlerts) this.set((await sources.keyAlerts()).keysExpiringSoon.length);
+      },
+    }),
+    keysPendingTooLong: new Gauge({
+      name: 'kommunebro_partner_keys_pending_too_long',
+      help: "Partner keys waiting more than 2 working days for an admin's approval",
+      registers: [registry],
+      async collect() {
+        if (sources.keyAlerts) this.set((await sources.keyAlerts()).keysPendingTooLong.length);
       },
     }),
     deadlineAlerts: new Counter({ name: 'kommunebro_deadline_alerts_total', help: 'Deadlines that passed unmet, alerted once each', labelNames: ['deadline', 'kind'], registers: [registry] }),

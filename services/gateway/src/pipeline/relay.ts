@@ -57,7 +57,8 @@ export class OutboxRelay {
     const items = await deps.outbox.pending(this.batchSize);
     deps.metrics.outboxPending.set(items.length === this.batchSize ? await deps.outbox.countPending() : items.length);
     if (items.length === 0) return 0;
-    const signed = await Promise.all(items.map(async (item) => ({ item, jws: await sign(deps.signingKey, item.envelope) })));
+    const signingKey = deps.ownKeys.signingKey(deps.now());
+    const signed = await Promise.all(items.map(async (item) => ({ item, jws: await sign(signingKey, item.envelope) })));
     let results;
     try {
       results = await broker.publishBatch(signed.map(({ item, jws }) => ({ routingKey: routingKeyFor(item.envelope.to), messageId: item.envelope.id, body: jws })));

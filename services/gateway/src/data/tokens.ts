@@ -1,0 +1,47 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Role } from '../config/index.ts';
+import type { Prisma } from './db.ts';
+
+export interface TokenRecord {
+  id: string;
+  role: Role;
+  label: string;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+}
+
+export const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+const columns = { id: true, role: true, label: true, expiresAt: true, revokedAt: true, createdAt: true } as const;
+
+/** Bearer tokens are kept as SHA-256 hashes only; the token itself is shown once, when made. */
+export class TokenRepository {
+  constructor(private readonly prisma: Prisma) {}
+
+  async create(role: Role, label: string, expiresAt: Date | null): Promise<TokenRecord & { token: string }> {
+    const token = `kb_${randomBytes(24).toString('base64url')}`;
+    const row = await this.prisma.apiToken.create({ data: { id: randomUUID(), hash: tokenHash(token), role, label, expiresAt }, select: columns });
+    return { ...(row as TokenRecord), token };
+  }
+
+  /** Tokens from configuration (KB_TOKENS): stored hashed at start, idempotently. */
+  async provision(token: string, role: Role, label: string): Promise<void> {
+    const hash = tokenHash(token);
+    await this.prisma.apiToken.upsert({ where: { hash }, create: { id: randomUUID(), hash, role, label, expiresAt: null }, update: { role } });
+  }
+
+  async findByToken(token: string): Promise<TokenRecord | null> {
+    return (await this.prisma.apiToken.findUnique({ where: { hash: tokenHash(token) }, select: columns })) as TokenRecord | null;
+  }
+
+  async list(): Promise<TokenRecord[]> {
+    return (await this.prisma.apiToken.findMany({ orderBy: { createdAt: 'asc' }, select: columns })) as TokenRecord[];
+  }
+
+  async revoke(id: string, at: Date): Promise<TokenRecord | null> {
+    const { count } = await this.prisma.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } });
+    if (count === 0) return null;
+    return (await this.prisma.apiToken.findUnique({ where: { id }, select: columns })) as TokenRecord;
+  }
+}

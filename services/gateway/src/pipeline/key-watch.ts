@@ -1,0 +1,46 @@
+import { addWorkingDays, copenhagenDate } from '../domain/calendar.ts';
+import type { PipelineDeps } from './context.ts';
+
+const expiryWarningMs = 60 * 24 * 3600 * 1000;
+
+export interface KeyAlerts {
+  /** Active partner keys that expire within 60 days. */
+  keysExpiringSoon: { kid: string; municipality: string; expiresAt: string }[];
+  /** Keys waiting for an admin's approval for more than 2 working days. */
+  keysPendingTooLong: { kid: string; municipality: string; since: string }[];
+}
+
+export async function keyAlerts(deps: PipelineDeps): Promise<KeyAlerts> {
+  const now = deps.now();
+  const today = copenhagenDate(now);
+  const keys = await deps.trust.list();
+  return {
+    keysExpiringSoon: keys
+      .filter((k) => k.status === 'active' && k.expiresAt && k.expiresAt.getTime() - now.getTime() <= expiryWarningMs)
+      .map((k) => ({ kid: k.kid, municipality: k.municipality, expiresAt: k.expiresAt!.toISOString() })),
+    keysPendingTooLong: keys
+      .filter((k) => (k.status === 'pending' || k.status === 'pending-rotation') && addWorkingDays(copenhagenDate(k.createdAt), 2) < today)
+      .map((k) => ({ kid: k.kid, municipality: k.municipality, since: k.createdAt.toISOString() })),
+  };
+}
+
+/** Retires partner keys whose overlap after a rotation ended, and keeps the key alert gauges current. */
+export class KeyWatch {
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly deps: PipelineDeps, intervalMs: number) {
+    deps.metrics.sources.keyAlerts = () => keyAlerts(deps);
+    this.timer = setInterval(() => void this.check().catch((error) => deps.log.warn({ err: (error as Error).message }, 'key check failed')), intervalMs);
+    this.timer.unref();
+  }
+
+  async check(): Promise<string[]> {
+    const retired = await this.deps.trust.retireDue(this.deps.now());
+    if (retired.length > 0) this.deps.log.info({ kids: retired }, 'partner keys retired after their overlap');
+    return retired;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,20 @@
+import { copenhagenDate } from '../domain/calendar.ts';
+import type { Caller, PipelineDeps } from './context.ts';
+import { sendMessage } from './outbound.ts';
+
+/**
+ * Makes the node's next key and announces it to every partner in a trust.key-rotation message
+ * signed with the current key. The node keeps signing with the current key until validFrom, so
+ * partners have the new key before they meet it; they keep the old one for the overlap after.
+ */
+export async function rotateOwnKey(deps: PipelineDeps, caller: Caller): Promise<{ kid: string; validFrom: string; replacesKid: string; announcedTo: string[] }> {
+  const now = deps.now();
+  const current = deps.ownKeys.signingKey(now);
+  const validFrom = new Date(now.getTime() + deps.settings.keyRotationLeadMs);
+  const next = await deps.ownKeys.prepareNext(validFrom);
+  const partners = deps.contracts.partnersOf(deps.municipality, copenhagenDate(now));
+  const payload = { newKey: next.publicJwk, validFrom: validFrom.toISOString(), replacesKid: current.kid };
+  for (const to of partners) await sendMessage(deps, caller, { type: 'trust.key-rotation', to, payload });
+  await deps.audit.record({ actor: caller.subject, action: 'key.rotate', outcome: 'done', detail: { kid: next.kid, replacesKid: current.kid, validFrom: payload.validFrom, announcedTo: partners } });
+  return { kid: next.kid, validFrom: payload.validFrom, replacesKid: current.kid, announcedTo: partners };
+}
