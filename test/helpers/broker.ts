@@ -12,9 +12,14 @@ export interface DeadLetter {
 export class BrokerProbe {
   private connection?: amqp.ChannelModel;
   private channel?: amqp.ConfirmChannel;
+  private publisher?: { connection: amqp.ChannelModel; channel: amqp.ConfirmChannel; user: string };
   private readonly seen: DeadLetter[] = [];
 
-  constructor(private readonly exchange: string) {}
+  /** Reads as the broker admin; publishes as `publishUrl`'s user (a node's own broker user). */
+  constructor(
+    private readonly exchange: string,
+    private readonly publishUrl: () => string = () => amqpUrl,
+  ) {}
 
   private async ch(): Promise<amqp.ConfirmChannel> {
     if (!this.channel) {
@@ -25,8 +30,13 @@ export class BrokerProbe {
   }
 
   async publish(to: string, body: string | Buffer, messageId = 'raw'): Promise<void> {
-    const channel = await this.ch();
-    channel.publish(this.exchange, routingKeyFor(to), Buffer.isBuffer(body) ? body : Buffer.from(body), { persistent: true, messageId });
+    if (!this.publisher) {
+      const url = this.publishUrl();
+      const connection = await amqp.connect(url);
+      this.publisher = { connection, channel: await connection.createConfirmChannel(), user: decodeURIComponent(new URL(url).username) };
+    }
+    const { channel, user } = this.publisher;
+    channel.publish(this.exchange, routingKeyFor(to), Buffer.isBuffer(body) ? body : Buffer.from(body), { persistent: true, messageId, userId: user });
     await channel.waitForConfirms();
   }
 
@@ -53,5 +63,6 @@ export class BrokerProbe {
 
   async close(): Promise<void> {
     await this.connection?.close().catch(() => undefined);
+    await this.publisher?.connection.close().catch(() => undefined);
   }
 }

@@ -8,6 +8,7 @@ import { loadConfig, type Role } from '../../services/gateway/src/config/index.t
 import { loadOrCreateSigningKey, type SigningKey } from '../../services/gateway/src/crypto/jws.ts';
 import { createNode, type GatewayNode, type NodeOptions } from '../../services/gateway/src/node.ts';
 import { brokerNames } from '../../services/gateway/src/amqp/broker.ts';
+import { createBrokerUser, deleteBrokerUser, urlFor, type BrokerUser } from '../../services/gateway/src/amqp/broker-users.ts';
 import { createTestDatabase } from './postgres.ts';
 import { consentRequest } from './messages.ts';
 
@@ -31,6 +32,9 @@ export interface TestNode {
  */
 export class TestFederation {
   readonly exchange = `kbtest-${randomBytes(4).toString('hex')}`;
+  /** Each node gets its own broker user, as in production: `<prefix><code>`. */
+  readonly brokerPrefix = `kbt${randomBytes(3).toString('hex')}-`;
+  private readonly brokerUsers = new Map<string, BrokerUser>();
   readonly dir = mkdtempSync(path.join(tmpdir(), 'kb-test-'));
   readonly trustDir = path.join(this.dir, 'trust');
   readonly nodes = new Map<string, TestNode>();
@@ -60,12 +64,15 @@ export class TestFederation {
 
   async startNode(code: string, options: NodeOptions & { waitForBroker?: boolean } = {}, env: Record<string, string> = {}): Promise<TestNode> {
     mkdirSync(this.trustDir, { recursive: true });
+    const brokerUser = await createBrokerUser(code, this.exchange, this.brokerPrefix);
+    this.brokerUsers.set(code, brokerUser);
     const db = await createTestDatabase();
     this.drops.push(db.drop);
     const config = loadConfig({
       KB_MUNICIPALITY: code,
       PORT: '0',
-      AMQP_URL: amqpUrl,
+      AMQP_URL: urlFor(amqpUrl, brokerUser),
+      KB_BROKER_USER_PREFIX: this.brokerPrefix,
       KB_EXCHANGE: this.exchange,
       DATABASE_URL: db.url,
       KB_KEY_DIR: this.keyDir(code),
@@ -114,6 +121,13 @@ export class TestFederation {
     return res.body.id as string;
   }
 
+  /** The AMQP URL of a node's own broker user: to publish as that node would. */
+  brokerUrl(code: string): string {
+    const user = this.brokerUsers.get(code);
+    if (!user) throw new Error(`no broker user for ${code}`);
+    return urlFor(amqpUrl, user);
+  }
+
   get(code: string): TestNode {
     const n = this.nodes.get(code);
     if (!n) throw new Error(`no test node ${code}`);
@@ -125,6 +139,7 @@ export class TestFederation {
     this.nodes.clear();
     for (const drop of this.drops) await drop().catch(() => undefined);
     await deleteBrokerObjects(this.exchange, ['101', '147', '151', '159', '161', '165', '657']);
+    for (const user of this.brokerUsers.values()) await deleteBrokerUser(user.user);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -138,6 +153,7 @@ export async function deleteBrokerObjects(exchange: string, codes: string[]): Pr
       channel.on('error', () => undefined);
       await channel.deleteQueue(names.inbox).catch(() => undefined);
       await channel.deleteQueue(names.dead).catch(() => undefined);
+      await channel.deleteExchange(names.deadExchange).catch(() => undefined);
       await channel.close().catch(() => undefined);
     }
     const channel = await connection.createChannel();

@@ -10,7 +10,7 @@ const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : 
 
 describe('inbound pipeline: when a message reaches Albertslund (165)', () => {
   const federation = new TestFederation();
-  const probe = new BrokerProbe(federation.exchange);
+  const probe = new BrokerProbe(federation.exchange, () => federation.brokerUrl('101'));
   let kbhKey: SigningKey;
 
   beforeAll(async () => {

@@ -53,7 +53,7 @@ describe('when the broker restarts while messages are queued', () => {
 
 describe('when the database is down while a message arrives', () => {
   const federation = new TestFederation();
-  const probe = new BrokerProbe(federation.exchange);
+  const probe = new BrokerProbe(federation.exchange, () => federation.brokerUrl('101'));
   beforeAll(() => federation.start(['101', '165'], { retry: { attempts: 20, firstDelayMs: 100, maxDelayMs: 500 } }), 60_000);
   afterAll(async () => {
     await probe.close();
@@ -78,7 +78,7 @@ describe('when the database is down while a message arrives', () => {
 
 describe('when the database stays down longer than the retry policy allows', () => {
   const federation = new TestFederation();
-  const probe = new BrokerProbe(federation.exchange);
+  const probe = new BrokerProbe(federation.exchange, () => federation.brokerUrl('101'));
   beforeAll(() => federation.start(['101', '165'], { retry: { attempts: 3, firstDelayMs: 50, maxDelayMs: 100 } }), 60_000);
   afterAll(async () => {
     await probe.close();

@@ -6,6 +6,8 @@ export interface BrokerNames {
   exchange: string;
   inbox: string;
   dead: string;
+  /** The node's own exchange into its dead-letter queue (same name as the queue). */
+  deadExchange: string;
   routingKey: string;
 }
 
@@ -15,6 +17,7 @@ export function brokerNames(exchange: string, municipality: string): BrokerNames
     exchange,
     inbox: `${exchange}.${municipality}.inbox`,
     dead: `${exchange}.${municipality}.dead`,
+    deadExchange: `${exchange}.${municipality}.dead`,
     routingKey: routingKeyFor(municipality),
   };
 }
@@ -38,6 +41,7 @@ export class Broker extends EventEmitter {
   private stopped = false;
   private returned = new Set<string>();
   private reconnectTimer?: NodeJS.Timeout;
+  private readonly user: string;
 
   constructor(
     private readonly url: string,
@@ -47,6 +51,7 @@ export class Broker extends EventEmitter {
     private readonly prefetch = 64,
   ) {
     super();
+    this.user = decodeURIComponent(new URL(url).username) || 'guest';
   }
 
   get isUp(): boolean {
@@ -106,11 +111,14 @@ export class Broker extends EventEmitter {
 
   /** Idempotent: the same declarations on every start and reconnect. */
   private async declareTopology(channel: amqp.Channel): Promise<void> {
-    const { exchange, inbox, dead, routingKey } = this.names;
+    const { exchange, inbox, dead, deadExchange, routingKey } = this.names;
     await channel.assertExchange(exchange, 'topic', { durable: true });
+    // A node's broker user may write only to its own exchanges, so dead letters go through one of its own.
+    await channel.assertExchange(deadExchange, 'fanout', { durable: true });
     await channel.assertQueue(dead, { durable: true });
+    await channel.bindQueue(dead, deadExchange, '');
     // Anything rejected without our own dead-lettering still lands in the dead queue.
-    await channel.assertQueue(inbox, { durable: true, deadLetterExchange: '', deadLetterRoutingKey: dead });
+    await channel.assertQueue(inbox, { durable: true, deadLetterExchange: deadExchange });
     await channel.bindQueue(inbox, exchange, routingKey);
   }
 
@@ -127,6 +135,8 @@ export class Broker extends EventEmitter {
         persistent: true,
         mandatory: true,
         messageId: item.messageId,
+        // RabbitMQ checks user_id against the authenticated user, so partners can trust it.
+        userId: this.user,
         contentType: 'application/jose',
         timestamp: Math.floor(Date.now() / 1000),
       });
@@ -143,7 +153,7 @@ export class Broker extends EventEmitter {
   async deadLetter(delivery: Delivery, code: string, detail: string): Promise<void> {
     const channel = this.publisher;
     if (!channel) throw new Error('broker is down');
-    channel.sendToQueue(this.names.dead, delivery.content, {
+    channel.publish(this.names.deadExchange, '', delivery.content, {
       persistent: true,
       messageId: delivery.properties.messageId,
       contentType: delivery.properties.contentType,

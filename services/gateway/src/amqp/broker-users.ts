@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const escape = (name: string) => name.replace(/[.\-]/g, (c) => `\\${c}`);
+
+export interface BrokerUser {
+  municipality: string;
+  user: string;
+  password: string;
+}
+
+/**
+ * DESIGN.md §5: one broker user per node that may declare and write only the shared exchange and
+ * its own queue and dead-letter exchange, and read (consume, bind from) only those. Uses
+ * rabbitmqctl on the local RabbitMQ; idempotent (an existing user gets the new password).
+ */
+export async function createBrokerUser(municipality: string, exchange: string, prefix: string, password = randomBytes(18).toString('hex')): Promise<BrokerUser> {
+  const user = `${prefix}${municipality}`;
+  const own = `${escape(`${exchange}.${municipality}.`)}(inbox|dead)`;
+  const shared = escape(exchange);
+  const permissions = { configure: `^(${shared}|${own})$`, write: `^(${shared}|${own})$`, read: `^(${shared}|${own})$` };
+  try {
+    await run('rabbitmqctl', ['add_user', user, password]);
+  } catch (error) {
+    if (!String((error as { stderr?: string }).stderr ?? error).includes('already exists')) throw error;
+    await run('rabbitmqctl', ['change_password', user, password]);
+  }
+  await run('rabbitmqctl', ['set_permissions', '-p', '/', user, permissions.configure, permissions.write, permissions.read]);
+  return { municipality, user, password };
+}
+
+export async function deleteBrokerUser(user: string): Promise<void> {
+  await run('rabbitmqctl', ['delete_user', user]).catch(() => undefined);
+}
+
+/** An AMQP URL for the node's own broker user on the same host. */
+export function urlFor(baseUrl: string, user: BrokerUser): string {
+  const url = new URL(baseUrl);
+  url.username = encodeURIComponent(user.user);
+  url.password = encodeURIComponent(user.password);
+  return url.toString();
+}
