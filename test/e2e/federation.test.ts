@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteBrokerObjects, eventually } from '../helpers/nodes.ts';
+import { deleteBrokerUser } from '../../services/gateway/src/amqp/broker-users.ts';
 
 /** Runs `npm start` as a user would, in its own folder, ports and exchange. */
 function startFederation(env: Record<string, string>) {
@@ -19,14 +20,16 @@ function startFederation(env: Record<string, string>) {
 describe('npm start: the local federation', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'kb-fed-'));
   const exchange = `kbtest-fed-${randomBytes(3).toString('hex')}`;
+  const brokerPrefix = `kbf${randomBytes(3).toString('hex')}-`;
   afterAll(async () => {
     await deleteBrokerObjects(exchange, ['101', '165', '161', '159', '657']);
+    for (const code of ['101', '165', '161', '159', '657']) await deleteBrokerUser(`${brokerPrefix}${code}`);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('when started, then five node processes exchange signed messages, the demo plays every seed story, and Ctrl+C stops them all', async () => {
     const portBase = 20000 + Math.floor(Math.random() * 20) * 1000;
-    const fed = startFederation({ KB_FEDERATION_DIR: dir, KB_FEDERATION_PORT_BASE: String(portBase), KB_EXCHANGE: exchange });
+    const fed = startFederation({ KB_FEDERATION_DIR: dir, KB_FEDERATION_PORT_BASE: String(portBase), KB_EXCHANGE: exchange, KB_BROKER_USER_PREFIX: brokerPrefix });
     try {
       await eventually('federation ready', async () => {
         if (fed.child.exitCode !== null) throw new Error(`npm start exited early:\n${fed.output()}`);
@@ -34,6 +37,7 @@ describe('npm start: the local federation', () => {
       }, 120_000);
       const out = fed.output();
       expect(out).toContain('stands in for an admin');
+      expect(out).toContain(`Broker users ${brokerPrefix}101`);
       expect(out).toContain(`http://127.0.0.1:${portBase + 101}`);
       expect(out).toContain('curl -s -X POST');
       const tokens = JSON.parse(readFileSync(path.join(dir, 'tokens.json'), 'utf8'));

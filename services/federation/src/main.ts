@@ -8,12 +8,15 @@ import amqp from 'amqplib';
 import { roles, type Role } from '../../gateway/src/config/index.ts';
 import { municipalityName } from '../../gateway/src/config/municipalities.ts';
 import { prepareFederationKeys } from './keys.ts';
+import { NodeClient } from '../../gateway/src/cli/main.ts';
+import { createBrokerUser, urlFor } from '../../gateway/src/amqp/broker-users.ts';
 
 const codes = (process.env.KB_FEDERATION_NODES ?? '101,165,161,159,657').split(',').map((c) => c.trim());
 const dir = path.resolve(process.env.KB_FEDERATION_DIR ?? 'data/federation');
 const portBase = Number(process.env.KB_FEDERATION_PORT_BASE ?? 8000);
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const exchange = process.env.KB_EXCHANGE ?? 'kommunebro';
+const brokerPrefix = process.env.KB_BROKER_USER_PREFIX ?? 'kb';
 const root = path.resolve(import.meta.dirname, '../../..');
 
 const portOf = (code: string) => portBase + Number(code);
@@ -33,15 +36,45 @@ async function checkBroker(): Promise<void> {
   }
 }
 
-/** Dev tokens are kept between runs so curl commands keep working. */
-function loadTokens(): Record<string, Record<Role, string>> {
+/** Each node's admin token is provisioned from configuration; the other roles' tokens are made through its API. */
+function loadAdminTokens(): Record<string, string> {
+  const file = path.join(dir, 'admin-tokens.json');
+  const tokens: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  for (const code of codes) tokens[code] ??= `dev-${code}-admin-${randomBytes(16).toString('hex')}`;
+  writeFileSync(file, JSON.stringify(tokens, null, 2), { mode: 0o600 });
+  return tokens;
+}
+
+/** Role tokens are kept between runs (hashed in each node's database) so curl commands keep working. */
+async function roleTokens(adminTokens: Record<string, string>): Promise<Record<string, Record<Role, string>>> {
   const file = path.join(dir, 'tokens.json');
-  const tokens: Record<string, Record<Role, string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const saved: Record<string, Record<Role, string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const tokens: Record<string, Record<Role, string>> = {};
   for (const code of codes) {
-    tokens[code] ??= Object.fromEntries(roles.map((r) => [r, `dev-${code}-${r}-${randomBytes(12).toString('hex')}`])) as Record<Role, string>;
+    const api = new NodeClient(`http://127.0.0.1:${portOf(code)}`, adminTokens[code]!);
+    const entry = { admin: adminTokens[code]! } as Record<Role, string>;
+    for (const role of roles.filter((r) => r !== 'admin')) {
+      const known = saved[code]?.[role];
+      const valid = known && (await fetch(`http://127.0.0.1:${portOf(code)}/messages?limit=1`, { headers: { authorization: `Bearer ${known}` } })).status === 200;
+      entry[role] = valid ? known : (await api.call('POST', '/admin/tokens', { role, label: `federation ${role}`, expiresInDays: 365 })).token;
+    }
+    tokens[code] = entry;
   }
   writeFileSync(file, JSON.stringify(tokens, null, 2), { mode: 0o600 });
   return tokens;
+}
+
+/** One broker user per node (rabbitmqctl on this machine); without it, the shared URL and no user check. */
+async function brokerUrls(): Promise<{ urls: Record<string, string>; prefix?: string }> {
+  try {
+    const urls: Record<string, string> = {};
+    for (const code of codes) urls[code] = urlFor(amqpUrl, await createBrokerUser(code, exchange, brokerPrefix));
+    console.log(`Broker users ${codes.map((c) => brokerPrefix + c).join(', ')} made with rabbitmqctl: each may publish to ${exchange} and read only its own queue.`);
+    return { urls, prefix: brokerPrefix };
+  } catch (error) {
+    console.warn(`Could not make per-node broker users (${(error as Error).message.split('\n')[0]}); all nodes share ${redactedUrl(amqpUrl)} and the broker-user check is off.`);
+    return { urls: Object.fromEntries(codes.map((c) => [c, amqpUrl])) };
+  }
 }
 
 async function waitHealthy(code: string, child: ChildProcess): Promise<void> {
@@ -66,7 +99,8 @@ async function main(): Promise<void> {
   console.log('Preparing node keys (each node migrates its own embedded database at start)');
   await prepareFederationKeys(dir, codes);
 
-  const tokens = loadTokens();
+  const adminTokens = loadAdminTokens();
+  const broker = await brokerUrls();
   const children = new Map<string, ChildProcess>();
   let stopping = false;
   const stopAll = (exitCode: number) => {
@@ -87,13 +121,14 @@ async function main(): Promise<void> {
         ...process.env,
         KB_MUNICIPALITY: code,
         PORT: String(portOf(code)),
-        AMQP_URL: amqpUrl,
+        AMQP_URL: broker.urls[code]!,
         KB_EXCHANGE: exchange,
+        ...(broker.prefix ? { KB_BROKER_USER_PREFIX: broker.prefix } : {}),
         DATABASE_URL: '',
         PGLITE_DIR: path.join(dir, code, 'db'),
         KB_KEY_DIR: path.join(dir, code, 'keys'),
         KB_TRUST_DIR: path.join(dir, 'trust'),
-        KB_TOKENS: roles.map((r) => `${tokens[code]![r]}=${r}`).join(','),
+        KB_TOKENS: `${adminTokens[code]}=admin`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -115,6 +150,8 @@ async function main(): Promise<void> {
     return;
   }
 
+  const tokens = await roleTokens(adminTokens);
+  console.log('Role tokens were made through each node\'s API (npm run kb -- tokens create), stored hashed by the node.\n');
   console.log('Federation running on RabbitMQ', redactedUrl(amqpUrl), `(exchange ${exchange}):`);
   for (const code of codes) {
     console.log(`\n  ${code} ${municipalityName(code)}  http://127.0.0.1:${portOf(code)}   log: ${path.relative(root, path.join(dir, code, 'node.log'))}`);

@@ -42,3 +42,25 @@ export function urlFor(baseUrl: string, user: BrokerUser): string {
   url.password = encodeURIComponent(user.password);
   return url.toString();
 }
+
+// As a command: npm run broker:users -- 101 165 ...  (KB_EXCHANGE, KB_BROKER_USER_PREFIX, AMQP_URL)
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  const codes = process.argv.slice(2);
+  const exchange = process.env.KB_EXCHANGE ?? 'kommunebro';
+  const prefix = process.env.KB_BROKER_USER_PREFIX ?? 'kb';
+  const base = process.env.AMQP_URL ?? 'amqp://127.0.0.1:5672';
+  if (codes.length === 0) {
+    console.error('usage: npm run broker:users -- <municipality code> ...');
+    process.exit(2);
+  }
+  (async () => {
+    for (const code of codes) {
+      const user = await createBrokerUser(code, exchange, prefix);
+      console.log(`${code}  AMQP_URL=${urlFor(base, user)}`);
+    }
+    console.log(`Start each node with its AMQP_URL and KB_BROKER_USER_PREFIX=${prefix}.`);
+  })().catch((error) => {
+    console.error(`Creating broker users failed (rabbitmqctl must reach the local RabbitMQ): ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,146 @@
+// Admin CLI: `npm run kb -- <command>` against a node's API. See `npm run kb -- help`.
+import { readFileSync } from 'node:fs';
+import { phoneFingerprint } from '../crypto/trust-store.ts';
+import { thumbprint } from '../crypto/jws.ts';
+
+const usage = `Kommunebro admin CLI
+  npm run kb -- [--node URL] [--token TOKEN] <command>
+  (or set KB_NODE_URL and KB_ADMIN_TOKEN)
+
+  keys list                                  partner keys and the node's own
+  keys import <municipality> <jwk-or-jwks.json> [--expires <date-time>]
+                                             stored pending; compare fingerprints, then approve
+  keys approve <kid>
+  keys revoke <kid> --reason <text>
+  keys rotate                                make the next own key and announce it to partners
+  keys fingerprint [<jwk-or-jwks.json>]      read-aloud fingerprint of a key file, or of the node's own key
+  tokens create <role> [--label <text>] [--days <n>]
+  tokens list
+  tokens revoke <id>`;
+
+class UsageError extends Error {}
+
+function parse(argv: string[]) {
+  const flags: Record<string, string> = {};
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg.startsWith('--')) {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      flags[arg.slice(2)] = value;
+      i++;
+    } else words.push(arg);
+  }
+  return { flags, words };
+}
+
+export class NodeClient {
+  constructor(readonly url: string, private readonly token: string) {}
+
+  async call(method: string, path: string, body?: unknown): Promise<any> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.url.replace(/\/$/, '')}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new Error(`cannot reach the node at ${this.url} (${(error as Error).message})`);
+    }
+    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    if (res.status >= 400) throw new Error(`${res.status} ${String(json.code ?? '')}: ${String(json.title ?? '')}${json.detail ? ` — ${String(json.detail)}` : ''}`);
+    return json;
+  }
+}
+
+function readJwk(file: string): { keys: Record<string, unknown>[] } {
+  let json: any;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  return Array.isArray(json.keys) ? json : { keys: [json] };
+}
+
+const printKey = (k: any) =>
+  console.log(`${k.kid.padEnd(22)} ${k.municipality}  ${k.status.padEnd(16)} ${k.fingerprint}${k.reason ? `  (${k.reason})` : ''}${k.retireAt ? `  retires ${k.retireAt}` : ''}`);
+
+export async function run(argv: string[], env = process.env): Promise<void> {
+  const { flags, words } = parse(argv);
+  const [group, command, ...args] = words;
+  if (!group || group === 'help') return console.log(usage);
+  if (group === 'keys' && command === 'fingerprint' && args[0]) {
+    for (const key of readJwk(args[0]).keys) console.log(`${String(key.kid)}  ${await phoneFingerprint(key)}  (RFC 7638 ${await thumbprint(key)})`);
+    return;
+  }
+  const node = flags.node ?? env.KB_NODE_URL;
+  const token = flags.token ?? env.KB_ADMIN_TOKEN;
+  if (!node) throw new UsageError('say which node: --node http://127.0.0.1:8101 or KB_NODE_URL');
+  if (!token) throw new UsageError('an admin token is needed: --token or KB_ADMIN_TOKEN');
+  const api = new NodeClient(node, token);
+  const need = (n: number, what: string) => {
+    if (args.length < n) throw new UsageError(`${group} ${command} needs ${what}`);
+  };
+  switch (`${group} ${command}`) {
+    case 'keys list': {
+      const { own, partners } = await api.call('GET', '/admin/keys');
+      console.log(`own key ${own.current}  ${own.fingerprint}${own.next ? `  next ${own.next.kid} from ${own.next.validFrom}` : ''}`);
+      partners.forEach(printKey);
+      return;
+    }
+    case 'keys import': {
+      need(2, '<municipality> <file>');
+      const { imported } = await api.call('POST', '/admin/keys', { municipality: args[0], jwks: readJwk(args[1]!), expiresAt: flags.expires });
+      if (imported.length === 0) console.log('already known; nothing imported');
+      imported.forEach(printKey);
+      if (imported.length > 0) console.log('Read the fingerprint to the partner\'s admin on the phone, then: keys approve <kid>');
+      return;
+    }
+    case 'keys approve':
+      need(1, '<kid>');
+      return printKey(await api.call('POST', `/admin/keys/${encodeURIComponent(args[0]!)}/approve`));
+    case 'keys revoke':
+      need(1, '<kid>');
+      if (!flags.reason) throw new UsageError('keys revoke needs --reason');
+      return printKey(await api.call('POST', `/admin/keys/${encodeURIComponent(args[0]!)}/revoke`, { reason: flags.reason }));
+    case 'keys rotate': {
+      const r = await api.call('POST', '/admin/keys/rotate');
+      console.log(`next key ${r.kid} takes over ${r.validFrom}, replacing ${r.replacesKid}; announced to ${r.announcedTo.join(', ') || 'no partner'}`);
+      return;
+    }
+    case 'keys fingerprint': {
+      const { own } = await api.call('GET', '/admin/keys');
+      console.log(`${own.current}  ${own.fingerprint}`);
+      return;
+    }
+    case 'tokens create': {
+      need(1, '<role>');
+      const t = await api.call('POST', '/admin/tokens', { role: args[0], label: flags.label, expiresInDays: flags.days ? Number(flags.days) : undefined });
+      console.log(`${t.token}\n(role ${t.role}, id ${t.id}, expires ${t.expiresAt}; shown once)`);
+      return;
+    }
+    case 'tokens list': {
+      const { tokens } = await api.call('GET', '/admin/tokens');
+      for (const t of tokens) console.log(`${t.id}  ${t.role.padEnd(10)} ${t.label.padEnd(20)} ${t.revokedAt ? `revoked ${t.revokedAt}` : t.expiresAt ? `expires ${t.expiresAt}` : 'no expiry'}`);
+      return;
+    }
+    case 'tokens revoke':
+      need(1, '<id>');
+      await api.call('POST', `/admin/tokens/${encodeURIComponent(args[0]!)}/revoke`);
+      console.log(`token ${args[0]} revoked`);
+      return;
+    default:
+      throw new UsageError(`unknown command "${words.join(' ')}"`);
+  }
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  run(process.argv.slice(2)).catch((error) => {
+    console.error(`kommunebro: ${(error as Error).message}`);
+    if (error instanceof UsageError) console.error('\n' + usage);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  });
+}
