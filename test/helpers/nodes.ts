@@ -42,7 +42,7 @@ export class TestFederation {
   private readonly drops: (() => Promise<void>)[] = [];
 
   /** Keys are made first so every node can trust every other before it starts. */
-  async start(codes: string[], options: NodeOptions & { extraTrusted?: string[] } = {}): Promise<void> {
+  async start(codes: string[], options: NodeOptions & { extraTrusted?: string[]; env?: Record<string, string> } = {}): Promise<void> {
     const keys = new Map<string, SigningKey>();
     for (const code of [...codes, ...(options.extraTrusted ?? [])]) {
       keys.set(code, await loadOrCreateSigningKey(this.keyDir(code), code));
@@ -50,7 +50,7 @@ export class TestFederation {
     for (const [code, key] of keys) {
       writeFileSync(path.join(this.trustDirOf(), `${code}.jwks.json`), JSON.stringify({ keys: [key.publicJwk] }));
     }
-    for (const code of codes) await this.startNode(code, options);
+    for (const code of codes) await this.startNode(code, options, options.env);
   }
 
   keyDir(code: string): string {
