@@ -143,6 +143,26 @@ CREATE TABLE "Deadline" (
     CONSTRAINT "Deadline_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "Invoice" (
+    "id" TEXT NOT NULL,
+    "number" TEXT NOT NULL,
+    "direction" TEXT NOT NULL,
+    "shelterCode" TEXT NOT NULL,
+    "payingCode" TEXT NOT NULL,
+    "periodFrom" TEXT NOT NULL,
+    "periodTo" TEXT NOT NULL,
+    "lines" JSONB NOT NULL,
+    "totalOere" BIGINT NOT NULL,
+    "status" TEXT NOT NULL,
+    "messageId" TEXT NOT NULL,
+    "answerId" TEXT,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "Invoice_pkey" PRIMARY KEY ("id")
+);
+
 -- CreateIndex
 CREATE INDEX "Message_direction_status_idx" ON "Message"("direction", "status");
 
@@ -187,4 +207,7 @@ CREATE INDEX "Deadline_dueOn_idx" ON "Deadline"("dueOn");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Deadline_conversationId_deadlineId_key" ON "Deadline"("conversationId", "deadlineId");
+
+-- CreateIndex
+CREATE INDEX "Invoice_direction_payingCode_idx" ON "Invoice"("direction", "payingCode");
 

@@ -23,6 +23,7 @@ import { OutboxRelay } from './pipeline/relay.ts';
 import { DeadlineWatch } from './pipeline/deadlines.ts';
 import { KeyWatch } from './pipeline/key-watch.ts';
 import { TokenRepository } from './data/tokens.ts';
+import { InvoiceRepository } from './data/invoices.ts';
 
 export interface NodeOptions {
   log?: Logger;
@@ -72,6 +73,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     maxMessageBytes: config.maxMessageBytes,
     settings: { brokerUserPrefix: config.brokerUserPrefix, keyRotationLeadMs: config.keyRotationLeadMs, keyOverlapMs: config.keyOverlapMs },
     tokens,
+    invoices: new InvoiceRepository(db.prisma),
     now: options.now ?? (() => new Date()),
     events: new EventEmitter().setMaxListeners(0),
     nudgeRelay: () => relay?.nudge(),

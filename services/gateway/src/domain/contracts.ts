@@ -6,6 +6,7 @@ import addFormatsModule from 'ajv-formats';
 import type { Role } from '../config/index.ts';
 import { municipalityNames } from '../config/municipalities.ts';
 import type { Duration, IsoDate } from './calendar.ts';
+import type { Section110Rules } from './invoicing.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
@@ -99,6 +100,8 @@ export class Contracts {
   readonly rules = new Map<string, MessageTypeRule>();
   readonly agreements: Agreement[] = [];
   readonly shelters = new Map<string, Shelter>();
+  /** § 110 payment rules (own payment, state refusion), kept as data with their source. */
+  readonly section110: Section110Rules;
 
   constructor(dir = contractDir) {
     const ajv = new Ajv2020({ allErrors: true });
@@ -106,6 +109,12 @@ export class Contracts {
     const validateModel = ajv.compile(readJson(dir, 'collaboration-model.schema.json') as object);
     const validateAgreement = ajv.compile(readJson(dir, 'agreement.schema.json') as object);
 
+    this.section110 = readJson(dir, 'rules/section-110.json') as Section110Rules;
+    const r = this.section110.stateRefusion;
+    const whole = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+    if (!whole(this.section110.ownPaymentPerDayOere) || !whole(r?.shareNumerator) || !whole(r?.shareDenominator) || r.shareDenominator === 0 || !whole(r?.maxDaysPerCitizenPerYear)) {
+      throw new ContractError('contracts/rules/section-110.json', 'amounts and days must be whole non-negative numbers');
+    }
     for (const s of (readJson(dir, 'shelters.json') as { shelters: Shelter[] }).shelters) {
       if (!municipalityNames.has(s.municipality)) throw new ContractError('contracts/shelters.json', `${s.id} names municipality ${s.municipality}`);
       this.shelters.set(s.id, s);

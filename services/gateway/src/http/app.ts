@@ -13,6 +13,8 @@ import { FailureLimiter, allow, bearerAuth, callerOf } from './auth.ts';
 import { keyView, phoneFingerprint } from '../crypto/trust-store.ts';
 import { keyAlerts } from '../pipeline/key-watch.ts';
 import { rotateOwnKey } from '../pipeline/trust.ts';
+import { answerInvoice, composeInvoice, figuresOf, overrideLine } from '../pipeline/invoicing.ts';
+import { invoiceCsv } from '../domain/invoicing.ts';
 import { copenhagenDate } from '../domain/calendar.ts';
 import { municipalityName, municipalityNames } from '../config/municipalities.ts';
 import { deadlineView } from '../pipeline/deadlines.ts';
@@ -230,6 +232,35 @@ export function createApp(deps: HttpDeps): express.Express {
     if (!revoked) throw new Refusal('not_found', 'no active token with that id');
     await pipeline.audit.record({ actor: callerOf(res).subject, action: 'token.revoke', outcome: 'done', detail: { tokenId: revoked.id, role: revoked.role } });
     res.json(revoked);
+  });
+
+  api.get('/invoices', allow('finance', 'admin'), async (_req, res) => {
+    const invoices = await pipeline.invoices.list();
+    res.json({ invoices: await Promise.all(invoices.map(async (i) => ({ ...i, lines: undefined, lineCount: i.lines.length, figures: await figuresOf(pipeline, i) }))) });
+  });
+
+  api.post('/invoices', allow('finance'), async (req, res) => {
+    const invoice = await composeInvoice(pipeline, callerOf(res), req.body);
+    res.status(201).location(`/invoices/${invoice.id}`).json(invoice);
+  });
+
+  // JSON, or CSV for a finance system with ?format=csv or Accept: text/csv.
+  api.get('/invoices/:id', allow('finance', 'admin'), async (req, res) => {
+    const invoice = await pipeline.invoices.find(req.params.id as string);
+    if (!invoice) throw new Refusal('not_found', 'no invoice with that id');
+    if (req.query.format === 'csv' || (req.query.format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv')) {
+      res.type('text/csv').attachment(`${invoice.number}.csv`).send(invoiceCsv(invoice));
+      return;
+    }
+    res.json({ ...invoice, figures: await figuresOf(pipeline, invoice) });
+  });
+
+  api.post('/invoices/:id/lines/:lineId/override', allow('finance'), async (req, res) => {
+    res.json(await overrideLine(pipeline, callerOf(res), req.params.id as string, req.params.lineId as string, req.body));
+  });
+
+  api.post('/invoices/:id/answer', allow('finance'), async (req, res) => {
+    res.json(await answerInvoice(pipeline, callerOf(res), req.params.id as string));
   });
 
   app.use(api);

@@ -9,6 +9,7 @@ import type { OutboxRepository } from '../data/outbox.ts';
 import type { TrustStore } from '../crypto/trust-store.ts';
 import type { OwnKeys } from '../crypto/own-keys.ts';
 import type { TokenRepository } from '../data/tokens.ts';
+import type { InvoiceRepository } from '../data/invoices.ts';
 import type { Contracts } from '../domain/contracts.ts';
 import type { SchemaRegistry } from '../domain/schemas.ts';
 import type { Metrics } from './metrics.ts';
@@ -22,6 +23,7 @@ export interface PipelineDeps {
   conversations: ConversationRepository;
   consents: ConsentRepository;
   tokens: TokenRepository;
+  invoices: InvoiceRepository;
   outbox: OutboxRepository;
   audit: AuditRepository;
   trust: TrustStore;

@@ -1,0 +1,184 @@
+import { daysBetween, type IsoDate } from './calendar.ts';
+import type { Agreement } from './contracts.ts';
+
+// Stay invoicing in integer øre: no binary fractions anywhere. Both the admission day and the
+// discharge day are billed, so a discharge on the admission day is one day.
+
+export interface Stay {
+  conversationId: string;
+  citizen: { cpr: string; name: string };
+  shelterId: string;
+  shelterMunicipality: string;
+  handlingMunicipality: string;
+  admissionDate: IsoDate;
+  dischargeDate: IsoDate | null;
+}
+
+export interface InvoiceLine {
+  lineId: string;
+  citizen: { cpr: string; name: string };
+  shelterId: string;
+  stayConversationId: string;
+  admissionDate: IsoDate;
+  dischargeDate?: IsoDate;
+  firstDay: IsoDate;
+  lastDay: IsoDate;
+  days: number;
+  dailyRateOere: number;
+  ownPaymentOere: number;
+  amountOere: number;
+}
+
+export const disputeReasons = ['unknown_stay', 'days_outside_stay', 'rate_mismatch', 'duplicate_line', 'not_our_citizen', 'overlaps_earlier_invoice'] as const;
+export type DisputeReason = (typeof disputeReasons)[number];
+
+export interface LineOutcome {
+  outcome: 'accepted' | 'disputed';
+  reason?: DisputeReason;
+  comment?: string;
+  overriddenBy?: string;
+}
+
+export type ReconciledLine = InvoiceLine & Partial<LineOutcome>;
+
+export interface Section110Rules {
+  ownPaymentPerDayOere: number;
+  stateRefusion: { shareNumerator: number; shareDenominator: number; maxDaysPerCitizenPerYear: number; source: string };
+}
+
+const inclusiveDays = (from: IsoDate, to: IsoDate) => daysBetween(from, to) + 1;
+const maxDate = (a: IsoDate, b: IsoDate) => (a > b ? a : b);
+const minDate = (a: IsoDate, b: IsoDate) => (a < b ? a : b);
+
+/** The agreed daily rate of a shelter on a day, or undefined when the agreement has none. */
+export function dailyRate(agreement: Agreement | undefined, shelterId: string, day: IsoDate): number | undefined {
+  return agreement?.dailyRates?.find((r) => r.shelterId === shelterId && r.validFrom <= day && (!r.validTo || day <= r.validTo))?.rateOere;
+}
+
+/** One line per stay that overlaps the period, billed for the days inside both. */
+export function composeLines(stays: Stay[], periodFrom: IsoDate, periodTo: IsoDate, rateOf: (stay: Stay, day: IsoDate) => number | undefined, ownPaymentPerDayOere: number, netOwnPayment: boolean): InvoiceLine[] {
+  const lines: InvoiceLine[] = [];
+  for (const stay of stays) {
+    const firstDay = maxDate(stay.admissionDate, periodFrom);
+    const lastDay = minDate(stay.dischargeDate ?? periodTo, periodTo);
+    if (firstDay > lastDay) continue;
+    const rate = rateOf(stay, firstDay);
+    if (rate === undefined) throw new Error(`no daily rate for shelter ${stay.shelterId} on ${firstDay}`);
+    const days = inclusiveDays(firstDay, lastDay);
+    const ownPaymentOere = netOwnPayment ? days * ownPaymentPerDayOere : 0;
+    lines.push({
+      lineId: String(lines.length + 1),
+      citizen: stay.citizen,
+      shelterId: stay.shelterId,
+      stayConversationId: stay.conversationId,
+      admissionDate: stay.admissionDate,
+      ...(stay.dischargeDate ? { dischargeDate: stay.dischargeDate } : {}),
+      firstDay,
+      lastDay,
+      days,
+      dailyRateOere: rate,
+      ownPaymentOere,
+      amountOere: days * rate - ownPaymentOere,
+    });
+  }
+  return lines;
+}
+
+const overlaps = (a: { firstDay: IsoDate; lastDay: IsoDate }, b: { firstDay: IsoDate; lastDay: IsoDate }) => a.firstDay <= b.lastDay && b.firstDay <= a.lastDay;
+
+/**
+ * Matches every line to a stay the paying municipality was told about by `sender`, and accepts it
+ * or disputes it with the first reason that applies.
+ */
+export function reconcileLines(
+  lines: InvoiceLine[],
+  stays: Stay[],
+  earlierAccepted: InvoiceLine[],
+  rateOf: (shelterId: string, day: IsoDate) => number | undefined,
+): LineOutcome[] {
+  const seen: InvoiceLine[] = [];
+  const knownCitizens = new Set(stays.map((s) => s.citizen.cpr));
+  return lines.map((line) => {
+    const dispute = (reason: DisputeReason): LineOutcome => ({ outcome: 'disputed', reason });
+    const same = (l: InvoiceLine) => l.stayConversationId === line.stayConversationId && overlaps(l, line);
+    const duplicate = seen.some(same);
+    seen.push(line);
+    if (duplicate) return dispute('duplicate_line');
+    const stay = stays.find((s) => s.conversationId === line.stayConversationId);
+    if (!stay) return dispute(knownCitizens.has(line.citizen.cpr) ? 'unknown_stay' : 'not_our_citizen');
+    if (stay.citizen.cpr !== line.citizen.cpr) return dispute('not_our_citizen');
+    if (earlierAccepted.some(same)) return dispute('overlaps_earlier_invoice');
+    const outside = line.firstDay < stay.admissionDate || (stay.dischargeDate !== null && line.lastDay > stay.dischargeDate) || line.firstDay > line.lastDay;
+    if (outside || line.days !== inclusiveDays(line.firstDay, line.lastDay)) return dispute('days_outside_stay');
+    const rate = rateOf(line.shelterId, line.firstDay);
+    if (rate === undefined || rate !== line.dailyRateOere || line.amountOere !== line.days * line.dailyRateOere - line.ownPaymentOere) return dispute('rate_mismatch');
+    return { outcome: 'accepted' };
+  });
+}
+
+export interface InvoiceFigures {
+  acceptedOere: number;
+  disputedOere: number;
+  /** 50 % of accepted § 110 costs for at most 90 days per citizen per calendar year (rule in data). */
+  estimatedStateRefusionOere: number;
+  netCostOere: number;
+  refusionRule: string;
+}
+
+/** Days of a line per calendar year. */
+function daysByYear(line: InvoiceLine): Map<number, number> {
+  const byYear = new Map<number, number>();
+  let day = line.firstDay;
+  while (day <= line.lastDay) {
+    const year = Number(day.slice(0, 4));
+    const yearEnd = `${year}-12-31`;
+    const until = minDate(yearEnd, line.lastDay);
+    byYear.set(year, (byYear.get(year) ?? 0) + inclusiveDays(day, until));
+    const next = new Date(`${until}T00:00:00Z`);
+    next.setUTCDate(next.getUTCDate() + 1);
+    day = next.toISOString().slice(0, 10);
+  }
+  return byYear;
+}
+
+/**
+ * Figures for the paying municipality. `refundedDays` holds the days already counted toward the
+ * yearly cap, per "cpr|year", from earlier accepted invoices; it is updated as lines are counted.
+ */
+export function invoiceFigures(lines: ReconciledLine[], rules: Section110Rules, refundedDays: Map<string, number>): InvoiceFigures {
+  const { shareNumerator, shareDenominator, maxDaysPerCitizenPerYear, source } = rules.stateRefusion;
+  let acceptedOere = 0;
+  let disputedOere = 0;
+  let refusion = 0;
+  for (const line of lines) {
+    if (line.outcome !== 'accepted') {
+      disputedOere += line.amountOere;
+      continue;
+    }
+    acceptedOere += line.amountOere;
+    for (const [year, days] of daysByYear(line)) {
+      const key = `${line.citizen.cpr}|${year}`;
+      const used = refundedDays.get(key) ?? 0;
+      const counted = Math.max(0, Math.min(days, maxDaysPerCitizenPerYear - used));
+      refundedDays.set(key, used + counted);
+      // Integer arithmetic: the share of the line's amount for the counted days, rounded down to whole øre.
+      refusion += Math.floor((line.amountOere * counted * shareNumerator) / (line.days * shareDenominator));
+    }
+  }
+  return { acceptedOere, disputedOere, estimatedStateRefusionOere: refusion, netCostOere: acceptedOere - refusion, refusionRule: source };
+}
+
+const csvField = (value: unknown) => {
+  const text = value === undefined || value === null ? '' : String(value);
+  return /[",;\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+const kroner = (oere: number) => `${oere < 0 ? '-' : ''}${Math.trunc(Math.abs(oere) / 100)}.${String(Math.abs(oere) % 100).padStart(2, '0')}`;
+
+/** CSV for a finance system: one row per line, amounts in kroner with two decimals (exact, from øre). */
+export function invoiceCsv(invoice: { number: string; periodFrom: string; periodTo: string; lines: ReconciledLine[] }): string {
+  const header = ['invoice', 'period_from', 'period_to', 'line', 'cpr', 'name', 'shelter', 'stay', 'first_day', 'last_day', 'days', 'daily_rate_dkk', 'own_payment_dkk', 'amount_dkk', 'outcome', 'reason', 'comment'];
+  const rows = invoice.lines.map((l) =>
+    [invoice.number, invoice.periodFrom, invoice.periodTo, l.lineId, l.citizen.cpr, l.citizen.name, l.shelterId, l.stayConversationId, l.firstDay, l.lastDay, l.days, kroner(l.dailyRateOere), kroner(l.ownPaymentOere), kroner(l.amountOere), l.outcome ?? '', l.reason ?? '', l.comment ?? ''].map(csvField).join(','),
+  );
+  return [header.join(','), ...rows].join('\r\n') + '\r\n';
+}
