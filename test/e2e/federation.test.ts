@@ -63,6 +63,7 @@ describe('npm start: the local federation', () => {
       expect(demo.stdout).toMatch(/Street-sleeper handoff .*; state answered/);
       expect(demo.stdout).toMatch(/Serviceloven § 110 .*; state discharged; shelter: Glostrup \(161\), handling: Albertslund \(165\)/);
       expect(demo.stdout).toMatch(/state accepted; shelter: København \(101\), handling: Herning \(657\)/);
+      expect(demo.stdout).toMatch(/line 1 .* accepted\n.*line 2 .* disputed \(duplicate_line\)/);
 
       // The demo's citizen has a CPR number; it must not appear in any log line of the full run.
       expect(demo.stdout).not.toContain('0101801234');

@@ -132,10 +132,41 @@ async function forwarded(): Promise<void> {
   await printTimeline('101', c);
 }
 
+async function invoice(): Promise<void> {
+  console.log('\n4. Glostrup bills Albertslund for the month; its finance system bills the Solvang stay twice, and Albertslund disputes the duplicate line');
+  const monthStart = `${today.slice(0, 8)}01`;
+  const draft = await call('161', 'finance', 'POST', '/invoices', { paying: '165', periodFrom: monthStart, periodTo: today, draft: true });
+  const lines = [...draft.lines, { ...draft.lines[0], lineId: String(draft.lines.length + 1) }];
+  const sent = await send('161', 'finance', {
+    type: 'stay-invoice',
+    to: '165',
+    payload: { ...draft, draft: undefined, lines, totalOere: lines.reduce((total: number, l: { amountOere: number }) => total + l.amountOere, 0) },
+  });
+  let received: any;
+  for (let i = 0; i < 100 && !received; i++) {
+    received = await call('165', 'finance', 'GET', '/invoices').then((r) => r.invoices.find((x: { id: string }) => x.id === sent.conversationId));
+    if (!received) await new Promise((r) => setTimeout(r, 100));
+  }
+  await call('165', 'finance', 'POST', `/invoices/${sent.conversationId}/answer`);
+  let view: any;
+  for (let i = 0; i < 100; i++) {
+    view = await call('161', 'finance', 'GET', `/invoices/${sent.conversationId}`);
+    if (view.status === 'reconciled') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const kr = (oere: number) => `${(oere / 100).toFixed(2)} kr.`;
+  console.log(`\n  Invoice ${view.number} as seen by Glostrup: ${view.status}`);
+  for (const l of view.lines) console.log(`    line ${l.lineId}  ${l.shelterId}  ${l.firstDay}..${l.lastDay}  ${l.days} day(s) × ${kr(l.dailyRateOere)} = ${kr(l.amountOere)}  ${l.outcome}${l.reason ? ` (${l.reason})` : ''}`);
+  const atPaying = await call('165', 'finance', 'GET', `/invoices/${sent.conversationId}`);
+  const f = atPaying.figures;
+  console.log(`  Albertslund: accepted ${kr(f.acceptedOere)}, disputed ${kr(f.disputedOere)}, estimated state refusion ${kr(f.estimatedStateRefusionOere)}, net cost ${kr(f.netCostOere)}`);
+}
+
 try {
   await streetSleeper();
   await shelterStay();
   await forwarded();
+  await invoice();
   console.log('\nDemo complete.');
 } catch (error) {
   console.error(`\nDemo stopped: ${(error as Error).message}`);

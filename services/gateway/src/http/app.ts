@@ -241,6 +241,7 @@ export function createApp(deps: HttpDeps): express.Express {
 
   api.post('/invoices', allow('finance'), async (req, res) => {
     const invoice = await composeInvoice(pipeline, callerOf(res), req.body);
+    if ('draft' in invoice) return void res.json(invoice);
     res.status(201).location(`/invoices/${invoice.id}`).json(invoice);
   });
 

@@ -6,7 +6,7 @@ import { errorType, isSignal, receiptType, signalFor, type Envelope } from '../d
 import { planMessage, type ConversationPlan } from '../domain/conversation.ts';
 import { categoriesIn, citizenCpr } from '../domain/consent.ts';
 import type { ConsentEntryInput } from '../data/consents.ts';
-import { afterInvoiceMessage } from './invoicing.ts';
+import { afterInvoiceReceived } from './invoice-records.ts';
 import { runSteps, type PipelineDeps, type Step } from './context.ts';
 
 export interface InboundDelivery {
@@ -232,7 +232,7 @@ export async function receiveMessage(deps: PipelineDeps, delivery: InboundDelive
   const outcome = ctx.outcome!;
   const e = outcome.envelope;
   // Idempotent follow-up work on what was stored; a transient failure here is retried like any other.
-  if (outcome.kind !== 'signal') await afterInvoiceMessage(deps, e);
+  if (outcome.kind !== 'signal') await afterInvoiceReceived(deps, e);
   if (outcome.kind === 'accepted') {
     deps.metrics.accepted.inc({ type: e.type });
     deps.log.info({ messageId: e.id, type: e.type, from: e.from }, 'message accepted');

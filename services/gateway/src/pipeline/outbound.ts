@@ -5,6 +5,7 @@ import { planMessage, type ConversationPlan } from '../domain/conversation.ts';
 import { assertConsentCovers } from '../domain/consent.ts';
 import type { ConversationRecord } from '../data/conversations.ts';
 import type { MessageRecord } from '../data/messages.ts';
+import { afterInvoiceSent } from './invoice-records.ts';
 import { runSteps, type Caller, type PipelineDeps, type Step } from './context.ts';
 
 /** What a caller posts to `POST /messages`. */
@@ -104,6 +105,7 @@ export async function sendMessage(deps: PipelineDeps, caller: Caller, request: u
     throw error;
   }
   const stored = ctx.stored!;
+  await afterInvoiceSent(deps, ctx.envelope!);
   deps.log.info({ messageId: stored.id, type: stored.type, to: stored.to }, 'message queued');
   return stored;
 }

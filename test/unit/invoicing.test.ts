@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { composeLines, invoiceCsv, invoiceFigures, reconcileLines, type InvoiceLine, type Stay } from '../../services/gateway/src/domain/invoicing.ts';
+import { Contracts } from '../../services/gateway/src/domain/contracts.ts';
+
+const jens = { cpr: '0101801234', name: 'Jens Jensen' };
+const stay = (over: Partial<Stay> = {}): Stay => ({
+  conversationId: 'c-1', citizen: jens, shelterId: 'solvang', shelterMunicipality: '161', handlingMunicipality: '165', admissionDate: '2026-10-20', dischargeDate: null, ...over,
+});
+const rate = () => 145000;
+const rules = new Contracts().section110;
+
+describe('composing invoice lines', () => {
+  it('when a stay began before the period and goes on, then the whole period is billed', () => {
+    const [line] = composeLines([stay()], '2026-11-01', '2026-11-30', rate, 9000, false);
+    expect(line).toMatchObject({ firstDay: '2026-11-01', lastDay: '2026-11-30', days: 30, amountOere: 30 * 145000, ownPaymentOere: 0 });
+  });
+
+  it('when the citizen is discharged on the admission day, then one day is billed', () => {
+    const [line] = composeLines([stay({ admissionDate: '2026-11-10', dischargeDate: '2026-11-10' })], '2026-11-01', '2026-11-30', rate, 9000, false);
+    expect(line).toMatchObject({ firstDay: '2026-11-10', lastDay: '2026-11-10', days: 1, amountOere: 145000 });
+  });
+
+  it('when February 2028 is billed, then the leap day counts: 29 days', () => {
+    const [line] = composeLines([stay({ admissionDate: '2028-01-15' })], '2028-02-01', '2028-02-29', rate, 9000, false);
+    expect(line).toMatchObject({ days: 29, amountOere: 29 * 145000 });
+  });
+
+  it("when the citizen's own payment is netted, then it is deducted in whole øre", () => {
+    const [line] = composeLines([stay()], '2026-11-01', '2026-11-30', rate, 9000, true);
+    expect(line).toMatchObject({ ownPaymentOere: 30 * 9000, amountOere: 30 * 145000 - 30 * 9000 });
+  });
+
+  it('when a stay ended before the period, then it has no line', () => {
+    expect(composeLines([stay({ dischargeDate: '2026-10-31' })], '2026-11-01', '2026-11-30', rate, 9000, false)).toEqual([]);
+  });
+});
+
+describe('reconciling lines', () => {
+  const [good] = composeLines([stay()], '2026-11-01', '2026-11-30', rate, 9000, false) as [InvoiceLine];
+  const reconcile = (lines: InvoiceLine[], earlier: InvoiceLine[] = [], stays = [stay()]) => reconcileLines(lines, stays, earlier, rate).map((o) => o.reason ?? o.outcome);
+
+  it.each([
+    ['a known stay, the right days and rate', [good], ['accepted']],
+    ['the same line twice', [good, { ...good, lineId: '2' }], ['accepted', 'duplicate_line']],
+    ['a stay the paying municipality never heard of, for a citizen it knows', [{ ...good, stayConversationId: 'c-x' }], ['unknown_stay']],
+    ['a citizen it never heard of', [{ ...good, stayConversationId: 'c-x', citizen: { cpr: '0202802345', name: 'X' } }], ['not_our_citizen']],
+    ['another citizen on a known stay', [{ ...good, citizen: { cpr: '0202802345', name: 'X' } }], ['not_our_citizen']],
+    ['days before the admission', [{ ...good, firstDay: '2026-10-01', days: 61, amountOere: 61 * 145000 }], ['days_outside_stay']],
+    ['days that do not add up', [{ ...good, days: 31, amountOere: 31 * 145000 }], ['days_outside_stay']],
+    ['a rate that differs from the agreement', [{ ...good, dailyRateOere: 150000, amountOere: 30 * 150000 }], ['rate_mismatch']],
+    ['an amount that does not add up', [{ ...good, amountOere: good.amountOere + 1 }], ['rate_mismatch']],
+  ])('when the invoice has %s, then %j', (_what, lines, expected) => {
+    expect(reconcile(lines as InvoiceLine[])).toEqual(expected);
+  });
+
+  it('when days were accepted on an earlier invoice, then overlaps_earlier_invoice', () => {
+    expect(reconcile([good], [{ ...good, firstDay: '2026-11-20', lastDay: '2026-12-05' }])).toEqual(['overlaps_earlier_invoice']);
+  });
+
+  it('when the stay was discharged, then days after the discharge are outside it', () => {
+    expect(reconcile([good], [], [stay({ dischargeDate: '2026-11-15' })])).toEqual(['days_outside_stay']);
+  });
+});
+
+describe('figures', () => {
+  it('when lines are accepted and disputed, then totals, 50 % refusion for up to 90 days a year, and net cost are exact', () => {
+    const lines = [
+      { ...composeLines([stay()], '2026-11-01', '2026-11-30', rate, 0, false)[0]!, outcome: 'accepted' as const },
+      { ...composeLines([stay({ conversationId: 'c-2' })], '2026-11-01', '2026-11-10', () => 100001, 0, false)[0]!, outcome: 'disputed' as const, reason: 'rate_mismatch' as const },
+    ];
+    // 80 days already counted this year: only 10 of the 30 are refunded.
+    const figures = invoiceFigures(lines, rules, new Map([['0101801234|2026', 80]]));
+    expect(figures).toMatchObject({
+      acceptedOere: 4350000,
+      disputedOere: 1000010,
+      estimatedStateRefusionOere: Math.floor((4350000 * 10) / (30 * 2)),
+      netCostOere: 4350000 - Math.floor((4350000 * 10) / (30 * 2)),
+    });
+  });
+
+  it('when a line crosses New Year, then each year has its own 90 days', () => {
+    const [line] = composeLines([stay({ admissionDate: '2026-12-01' })], '2026-12-01', '2027-01-31', rate, 0, false);
+    const used = new Map([['0101801234|2026', 90]]);
+    const figures = invoiceFigures([{ ...line!, outcome: 'accepted' }], rules, used);
+    expect(figures.estimatedStateRefusionOere).toBe(Math.floor((line!.amountOere * 31) / (line!.days * 2)));
+    expect(used.get('0101801234|2027')).toBe(31);
+  });
+});
+
+describe('CSV export', () => {
+  it('when exported, then amounts are exact kroner with two decimals and every line is a row', () => {
+    const [line] = composeLines([stay()], '2026-11-01', '2026-11-30', () => 145055, 9000, true);
+    const csv = invoiceCsv({ number: '161-1', periodFrom: '2026-11-01', periodTo: '2026-11-30', lines: [{ ...line!, outcome: 'accepted' }] });
+    const [header, row] = csv.trim().split('\r\n');
+    expect(header).toContain('amount_dkk');
+    expect(row).toContain(',1450.55,2700.00,40816.50,accepted');
+  });
+});
