@@ -71,27 +71,27 @@ describe('stay invoicing between real nodes', () => {
     expect(received.lines.map((l: any) => l.reason)).toEqual(['overlaps_earlier_invoice', 'overlaps_earlier_invoice']);
   });
 
-  it('when an invoice has a duplicate line, an unknown citizen, a wrong rate and days after discharge, then each is disputed with its reason, a finance officer overrides one, and Glostrup sees the answer', async () => {
+  it('when an invoice has a duplicate line, an unknown citizen, days after discharge and a wrong rate, then each is disputed with its reason, a finance officer accepts one with a comment, and Glostrup sees the answer', async () => {
     const line = (over: Record<string, unknown>) => ({
-      lineId: '1', citizen: jens, shelterId: 'solvang', stayConversationId: jensAtSolvang, admissionDate: '2026-10-20', firstDay: '2026-10-20', lastDay: '2026-10-31',
-      days: 12, dailyRateOere: 145000, ownPaymentOere: 0, amountOere: 12 * 145000, ...over,
+      lineId: '1', citizen: jens, shelterId: 'solvang', stayConversationId: jensAtSolvang, admissionDate: '2026-10-20', firstDay: '2026-10-20', lastDay: '2026-10-30',
+      days: 11, dailyRateOere: 145000, ownPaymentOere: 0, amountOere: 11 * 145000, ...over,
     });
     const lines = [
       line({ lineId: '1' }),
       line({ lineId: '2' }),
       line({ lineId: '3', citizen: { cpr: '0303803456', name: 'Never Heard' }, stayConversationId: '7a1c3e5f-0b2d-4e6f-8a9b-0c1d2e3f4a5b' }),
       line({ lineId: '4', stayConversationId: oleAtSolvang, citizen: ole, admissionDate: '2026-11-10', firstDay: '2026-11-11', lastDay: '2026-11-12', days: 2, amountOere: 2 * 145000 }),
-      line({ lineId: '5', firstDay: '2026-10-21', lastDay: '2026-10-21', days: 1, dailyRateOere: 150000, amountOere: 150000 }),
+      line({ lineId: '5', firstDay: '2026-10-31', lastDay: '2026-10-31', days: 1, dailyRateOere: 150000, amountOere: 150000 }),
     ];
     const total = lines.reduce((s, l) => s + (l.amountOere as number), 0);
     const sent = await finance('161').send({ type: 'stay-invoice', to: '165', payload: { invoiceNumber: '161-OCT-MANUAL', periodFrom: '2026-10-01', periodTo: '2026-10-31', lines, totalOere: total } });
     const received = await reconciledAt165(sent.conversationId);
-    expect(received.lines.map((l: any) => l.outcome === 'accepted' ? 'accepted' : l.reason)).toEqual(['accepted', 'duplicate_line', 'not_our_citizen', 'days_outside_stay', 'duplicate_line']);
+    expect(received.lines.map((l: any) => l.outcome === 'accepted' ? 'accepted' : l.reason)).toEqual(['accepted', 'duplicate_line', 'not_our_citizen', 'days_outside_stay', 'rate_mismatch']);
 
-    const override = await finance('165').post(`/invoices/${sent.conversationId}/lines/5/override`, { outcome: 'disputed', reason: 'rate_mismatch', comment: 'Rate is 1,450 kr. by agreement' });
-    expect(override.body.lines[4]).toMatchObject({ outcome: 'disputed', reason: 'rate_mismatch', overriddenBy: expect.stringContaining('finance') });
+    const override = await finance('165').post(`/invoices/${sent.conversationId}/lines/4/override`, { outcome: 'accepted', comment: 'Discharge date corrected by phone with Solvang' });
+    expect(override.body.lines[3]).toMatchObject({ outcome: 'accepted', comment: 'Discharge date corrected by phone with Solvang', overriddenBy: expect.stringContaining('finance') });
     const audit = await federation.get('165').node.deps.audit.list({ action: 'invoice.override-line' });
-    expect(audit.at(-1)?.detail).toMatchObject({ lineId: '5', to: { outcome: 'disputed', reason: 'rate_mismatch' } });
+    expect(audit.at(-1)?.detail).toMatchObject({ lineId: '4', from: { outcome: 'disputed', reason: 'days_outside_stay' }, to: { outcome: 'accepted' } });
 
     const answered = await finance('165').post(`/invoices/${sent.conversationId}/answer`, {});
     expect(answered.body.status).toBe('answered');
@@ -101,9 +101,9 @@ describe('stay invoicing between real nodes', () => {
     });
     const view = await finance('161').get(`/invoices/${sent.conversationId}`);
     expect(view.body.lines.map((l: any) => [l.lineId, l.outcome, l.reason ?? null])).toEqual([
-      ['1', 'accepted', null], ['2', 'disputed', 'duplicate_line'], ['3', 'disputed', 'not_our_citizen'], ['4', 'disputed', 'days_outside_stay'], ['5', 'disputed', 'rate_mismatch'],
+      ['1', 'accepted', null], ['2', 'disputed', 'duplicate_line'], ['3', 'disputed', 'not_our_citizen'], ['4', 'accepted', null], ['5', 'disputed', 'rate_mismatch'],
     ]);
-    expect(view.body.figures).toEqual({ acceptedOere: 12 * 145000, disputedOere: total - 12 * 145000 });
+    expect(view.body.figures).toEqual({ acceptedOere: 11 * 145000 + 2 * 145000, disputedOere: total - 13 * 145000 });
     const deadline = (await federation.get('165').node.deps.conversations.deadlines({ conversationId: sent.conversationId }))[0];
     expect(deadline).toMatchObject({ deadlineId: 'invoice-answer', metOn: '2026-12-02' });
     expect((await finance('165').post(`/invoices/${sent.conversationId}/answer`, {})).body.code).toBe('invoice_state_forbids');
