@@ -7,6 +7,7 @@ import amqp from 'amqplib';
 import { spawn } from 'node:child_process';
 import { TestFederation, amqpUrl, eventually } from '../helpers/nodes.ts';
 import { createTestDatabase, ensureTemplate } from '../helpers/postgres.ts';
+import { createBrokerUser, deleteBrokerUser, urlFor } from '../../services/gateway/src/amqp/broker-users.ts';
 import { noticeRequest } from '../helpers/messages.ts';
 
 const total = Number(process.env.BENCH_N ?? 2000);
@@ -17,13 +18,15 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 /** Albertslund as its own process, as in production; København in this process, to time each receipt. */
 async function startAlbertslund(federation: TestFederation): Promise<{ stop: () => Promise<void> }> {
   const db = await createTestDatabase();
+  const brokerUser = await createBrokerUser('165', federation.exchange, federation.brokerPrefix);
   const port = 18165;
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/gateway/src/main.ts'], {
     env: {
       ...process.env,
       KB_MUNICIPALITY: '165',
       PORT: String(port),
-      AMQP_URL: amqpUrl,
+      AMQP_URL: urlFor(amqpUrl, brokerUser),
+      KB_BROKER_USER_PREFIX: federation.brokerPrefix,
       KB_EXCHANGE: federation.exchange,
       DATABASE_URL: db.url,
       KB_KEY_DIR: federation.keyDir('165'),
@@ -40,6 +43,7 @@ async function startAlbertslund(federation: TestFederation): Promise<{ stop: () 
       child.kill('SIGTERM');
       await exited;
       await db.drop();
+      await deleteBrokerUser(brokerUser.user);
     },
   };
 }
@@ -81,7 +85,8 @@ async function pipelineRun(): Promise<{ rate: number; p50: number; p99: number; 
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  await allDelivered;
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`only ${latencies.length} of ${total} receipts after 5 minutes`)), 300_000).unref());
+  await Promise.race([allDelivered, timeout]);
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   clearInterval(depths);
