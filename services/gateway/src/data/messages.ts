@@ -95,8 +95,9 @@ export class MessageRepository {
     return this.prisma.$transaction(async (tx) => {
       const row = await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'out', status: 'queued' } });
       await tx.outboxEntry.create({ data: outboxColumns('message', envelope) });
-      if (audit) await appendAudit(tx, audit);
       if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
+      // Last: appending takes the log's lock, held until commit, so keep that stretch short.
+      if (audit) await appendAudit(tx, audit);
       return toRecord(row);
     });
   }
@@ -118,10 +119,11 @@ export class MessageRepository {
       await this.prisma.$transaction(async (tx) => {
         await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'in', status: 'accepted', jws, receivedAt: now, signingKid: extras.signingKid } });
         await tx.outboxEntry.create({ data: outboxColumns('receipt', receipt) });
-        await appendAudit(tx, audit);
         if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
-        for (const entry of extras.consentEntries) await appendConsentEntry(tx, entry, now);
         if (extras.restrict.length > 0) await tx.conversation.updateMany({ where: { id: { in: extras.restrict } }, data: { restricted: true } });
+        // Last, always consent log before audit log: appending takes each log's lock until commit.
+        for (const entry of extras.consentEntries) await appendConsentEntry(tx, entry, now);
+        await appendAudit(tx, audit);
       });
       return true;
     } catch (error) {
