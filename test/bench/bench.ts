@@ -19,7 +19,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 async function startAlbertslund(federation: TestFederation): Promise<{ stop: () => Promise<void> }> {
   const db = await createTestDatabase();
   const brokerUser = await createBrokerUser('165', federation.exchange, federation.brokerPrefix);
-  const port = 18165;
+  const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/gateway/src/main.ts'], {
     env: {
       ...process.env,
@@ -34,8 +34,10 @@ async function startAlbertslund(federation: TestFederation): Promise<{ stop: () 
       KB_TOKENS: 'bench-165-caseworker-token=caseworker',
       LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_TRACE ? 'inherit' : 'ignore', 'inherit'],
   });
+  // Never leave the child behind, even when the bench fails.
+  process.once('exit', () => child.kill('SIGKILL'));
   await eventually('Albertslund healthy', async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200, 60_000);
   return {
     stop: async () => {
@@ -54,25 +56,38 @@ async function pipelineRun(): Promise<{ rate: number; p50: number; p99: number; 
   const albertslund = await startAlbertslund(federation);
   const kbh = federation.get('101');
   const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
+  const deliveredAt = new Map<string, number>();
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-  const allDelivered = new Promise<void>((resolve) => {
-    kbh.node.deps.events.on('delivered', (id: string) => {
-      const started = sentAt.get(id);
-      if (started === undefined) return;
-      latencies.push(performance.now() - started);
-      if (latencies.length === total) resolve();
-    });
+  // A receipt can arrive before the POST's answer is read, so both sides are recorded and joined.
+  let posted = 0;
+  let settle: () => void = () => undefined;
+  const allDelivered = new Promise<void>((resolve) => (settle = resolve));
+  const check = () => {
+    if (posted === total && [...sentAt.keys()].every((id) => deliveredAt.has(id))) settle();
+  };
+  kbh.node.deps.events.on('delivered', (id: string) => {
+    deliveredAt.set(id, performance.now());
+    if (deliveredAt.size >= total) check();
   });
   const body = JSON.stringify(noticeRequest('165', { consentId: await federation.consent('101') }));
-  const depths = process.env.BENCH_TRACE ? setInterval(async () => {
-    const conn = await amqp.connect(amqpUrl); const ch = await conn.createChannel();
-    const q165 = (await ch.checkQueue(`${federation.exchange}.165.inbox`)).messageCount;
-    const q101 = (await ch.checkQueue(`${federation.exchange}.101.inbox`)).messageCount;
-    await conn.close();
-    console.log('outbox101', await kbh.node.deps.outbox.countPending(), 'q165', q165, 'q101', q101, 'delivered', latencies.length, 'posted', next);
-  }, 1000) : undefined;
+  // BENCH_TRACE=1 prints, each second, where messages wait: København's outbox and both inboxes.
+  const depths = process.env.BENCH_TRACE
+    ? setInterval(async () => {
+        const conn = await amqp.connect(amqpUrl).catch(() => undefined);
+        if (!conn) return;
+        try {
+          const ch = await conn.createChannel();
+          const q165 = (await ch.checkQueue(`${federation.exchange}.165.inbox`)).messageCount;
+          const q101 = (await ch.checkQueue(`${federation.exchange}.101.inbox`)).messageCount;
+          console.log('outbox101', await kbh.node.deps.outbox.countPending(), 'q165', q165, 'q101', q101, 'delivered', deliveredAt.size, 'posted', posted);
+        } catch {
+          // the run is ending
+        } finally {
+          await conn.close().catch(() => undefined);
+        }
+      }, 1000)
+    : undefined;
   const started = performance.now();
   let next = 0;
   const worker = async () => {
@@ -82,17 +97,23 @@ async function pipelineRun(): Promise<{ rate: number; p50: number; p99: number; 
       const res = await fetch(`${kbh.url}/messages`, { method: 'POST', headers: { authorization: `Bearer ${kbh.token('outreach')}`, 'content-type': 'application/json' }, body });
       if (res.status !== 202) throw new Error(`POST /messages answered ${res.status}: ${await res.text()}`);
       sentAt.set(((await res.json()) as { id: string }).id, t0);
+      posted++;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`only ${latencies.length} of ${total} receipts after 5 minutes`)), 300_000).unref());
-  await Promise.race([allDelivered, timeout]);
+  check();
+  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), Number(process.env.BENCH_TIMEOUT_MS ?? 300_000)).unref());
+  if ((await Promise.race([allDelivered, timeout])) === 'timeout') {
+    const missing = [...sentAt.keys()].filter((id) => !deliveredAt.has(id));
+    const statuses = await Promise.all(missing.slice(0, 20).map(async (id) => kbh.node.deps.messages.find(id)));
+    throw new Error(`only ${deliveredAt.size} of ${total} receipts in time; not delivered: ${JSON.stringify(statuses.map((m) => ({ id: m?.id, status: m?.status, reason: m?.reason })))}`);
+  }
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   clearInterval(depths);
   await albertslund.stop();
   await federation.stop();
-  latencies.sort((a, b) => a - b);
+  const latencies = [...sentAt].map(([id, t0]) => deliveredAt.get(id)! - t0).sort((a, b) => a - b);
   return { rate: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), peakRssMb: peakRss / 2 ** 20 };
 }
 

@@ -76,6 +76,8 @@ export class Broker extends EventEmitter {
         channel.on('close', () => void connection.close().catch(() => undefined));
       }
       publisher.on('return', (message: amqp.Message) => {
+        const { replyCode, replyText, routingKey } = message.fields as unknown as { replyCode: number; replyText: string; routingKey: string };
+        this.log.warn({ messageId: message.properties.messageId, replyCode, replyText, routingKey }, 'broker returned a message');
         if (message.properties.messageId) this.returned.add(message.properties.messageId);
       });
       await this.declareTopology(publisher);
