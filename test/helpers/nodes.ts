@@ -8,6 +8,7 @@ import { loadConfig, type Role } from '../../services/gateway/src/config/index.t
 import { loadOrCreateSigningKey, type SigningKey } from '../../services/gateway/src/crypto/jws.ts';
 import { createNode, type GatewayNode, type NodeOptions } from '../../services/gateway/src/node.ts';
 import { brokerNames } from '../../services/gateway/src/amqp/broker.ts';
+import type { Envelope } from '../../services/gateway/src/domain/envelope.ts';
 import { createBrokerUser, deleteBrokerUser, urlFor, type BrokerUser } from '../../services/gateway/src/amqp/broker-users.ts';
 import { createTestDatabase } from './postgres.ts';
 import { consentRequest } from './messages.ts';
@@ -192,4 +193,18 @@ export function asUser(node: TestNode, role: Role) {
       return { id: res.body.id, conversationId: res.body.conversationId };
     },
   };
+}
+
+/**
+ * Sends an envelope past the sender's own pipeline, as a faulty or older partner node would,
+ * and returns the message once the recipient's error signal marked it rejected.
+ */
+export async function sendUnchecked(sender: TestNode, envelope: Envelope) {
+  const deps = sender.node.deps;
+  await deps.messages.storeOutbound(envelope);
+  deps.nudgeRelay();
+  return eventually(`rejection of ${envelope.id}`, async () => {
+    const m = await deps.messages.find(envelope.id);
+    return m?.status === 'rejected' ? m : undefined;
+  });
 }

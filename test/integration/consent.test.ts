@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestFederation, asUser, eventually } from '../helpers/nodes.ts';
+import { TestFederation, asUser, eventually, sendUnchecked } from '../helpers/nodes.ts';
 import { admissionRequest, consentRequest, noticeRequest } from '../helpers/messages.ts';
 import { adminQuery } from '../helpers/postgres.ts';
 import { newEnvelope } from '../../services/gateway/src/domain/envelope.ts';
@@ -109,26 +109,14 @@ describe('consent log and legal basis between real nodes', () => {
       const alb = federation.get('165').node.deps;
       await eventually('withdrawal recorded', async () => (await alb.consents.entries({ consentId, kind: 'withdrawal-received' })).length === 1);
       // København's node is bypassed, as a faulty node would.
-      const kbh = federation.get('101').node.deps;
       const envelope = newEnvelope({ type: 'street-sleeper.notice', from: '101', to: '165', consentId, payload: noticeRequest('165').payload });
-      await kbh.messages.storeOutbound(envelope);
-      kbh.nudgeRelay();
-      const rejected = await eventually('rejected', async () => {
-        const m = await kbh.messages.find(envelope.id);
-        return m?.status === 'rejected' ? m : undefined;
-      });
+      const rejected = await sendUnchecked(federation.get('101'), envelope);
       expect(rejected.reason?.code).toBe('consent_withdrawn');
     });
 
     it('then a consent-based message that arrives without consentId is refused consent_missing', async () => {
-      const kbh = federation.get('101').node.deps;
       const envelope = newEnvelope({ type: 'street-sleeper.notice', from: '101', to: '165', payload: noticeRequest('165').payload });
-      await kbh.messages.storeOutbound(envelope);
-      kbh.nudgeRelay();
-      const rejected = await eventually('rejected', async () => {
-        const m = await kbh.messages.find(envelope.id);
-        return m?.status === 'rejected' ? m : undefined;
-      });
+      const rejected = await sendUnchecked(federation.get('101'), envelope);
       expect(rejected.reason?.code).toBe('consent_missing');
     });
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestFederation, asUser, eventually } from '../helpers/nodes.ts';
+import { TestFederation, asUser, eventually, sendUnchecked } from '../helpers/nodes.ts';
 import { admissionRequest, noticeEnvelope, noticeRequest } from '../helpers/messages.ts';
 import { newEnvelope } from '../../services/gateway/src/domain/envelope.ts';
 
@@ -181,14 +181,8 @@ describe('collaboration models between real nodes', () => {
     /** Stores an envelope at Glostrup without its pipeline, as a faulty node would, and returns the code Albertslund answered with. */
     async function refusedAtAlbertslund(fields: Parameters<typeof newEnvelope>[0]): Promise<string | undefined> {
       now = new Date('2026-11-24T09:00:00Z');
-      const glostrup = federation.get('161').node.deps;
       const envelope = newEnvelope(fields, now);
-      await glostrup.messages.storeOutbound(envelope);
-      glostrup.nudgeRelay();
-      const rejected = await eventually('rejected', async () => {
-        const m = await glostrup.messages.find(envelope.id);
-        return m?.status === 'rejected' ? m : undefined;
-      });
+      const rejected = await sendUnchecked(federation.get('161'), envelope);
       const audit = await federation.get('165').node.deps.audit.forMessage(envelope.id);
       expect(audit.map((a) => a.code)).toContain(rejected.reason?.code);
       return rejected.reason?.code;
