@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestFederation, asUser, eventually, sendUnchecked } from '../helpers/nodes.ts';
 import { admissionRequest, noticeEnvelope, noticeRequest } from '../helpers/messages.ts';
 import { newEnvelope } from '../../services/gateway/src/domain/envelope.ts';
+import { planMessage } from '../../services/gateway/src/domain/conversation.ts';
+import { ConversationChanged } from '../../services/gateway/src/data/conversations.ts';
 
 // One clock for every node, moved by the tests (deadlines are judged on it).
 let now = new Date('2026-11-23T09:00:00Z');
@@ -158,6 +160,29 @@ describe('collaboration models between real nodes', () => {
     const refused = await asUser(federation.get('161'), 'admin').post('/messages', { type: 'trust.key-rotation', to: '101', payload: { ...rotation, replacesKid: 'x' } });
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('no_agreement');
+  });
+
+  it('when two messages are planned on the same conversation state, then only the first is stored and the API answers state_forbids', async () => {
+    now = new Date('2026-11-24T09:00:00Z');
+    const notice = await asUser(federation.get('161'), 'shelter').send(admissionRequest('161', '165', 'solvang', {}, '2026-11-24'));
+    const deps = federation.get('161').node.deps;
+    const existing = await deps.conversations.find(notice.conversationId);
+    const plan = (payload: object) => {
+      const e = newEnvelope({ type: 'handling.decision-request', from: '161', to: '165', conversationId: notice.conversationId, payload: payload as Record<string, unknown> }, now);
+      return { e, plan: planMessage(deps.contracts, e, existing, new Set(['admission-notice'])) };
+    };
+    const first = plan(request);
+    const second = plan({ ...request, facts: 'Sent twice by mistake' });
+    await deps.messages.storeOutbound(first.e, undefined, first.plan);
+    await expect(deps.messages.storeOutbound(second.e, undefined, second.plan)).rejects.toBeInstanceOf(ConversationChanged);
+    expect(await deps.messages.find(second.e.id)).toBeNull();
+
+    const [a, b] = await Promise.all([1, 2].map(() => asUser(federation.get('165'), 'caseworker').post('/messages', {
+      type: 'handling.decision', to: '161', conversationId: notice.conversationId, inReplyTo: first.e.id,
+      payload: { decision: 'accept', caseworker: { name: 'Karen Lund', phone: '43686868' } },
+    })));
+    expect([a!.status, b!.status].sort()).toEqual([202, 409]);
+    expect([a!.body.code, b!.body.code]).toContain('state_forbids');
   });
 
   it('when the agreement has expired, then sending is refused as no_agreement', async () => {

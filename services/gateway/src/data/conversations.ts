@@ -40,14 +40,28 @@ const deadlineColumns = {
   metAt: true, metOn: true, metByMessageId: true, cancelledAt: true, alertedAt: true,
 } as const;
 
+/** The conversation moved on between planning a message and storing it: plan again. */
+export class ConversationChanged extends Error {
+  constructor(readonly conversationId: string) {
+    super(`conversation ${conversationId} changed while a message was being stored`);
+  }
+}
+
 /** Applies a planned conversation change inside the transaction that stores its message. */
 export async function applyPlan(tx: Tx, plan: ConversationPlan, messageId: string, at: Date): Promise<void> {
   const c = plan.conversation;
-  await tx.conversation.upsert({
-    where: { id: c.id },
-    create: { id: c.id, model: c.model, state: c.state, roles: c.roles, agreementId: c.agreementId },
-    update: { state: c.state, roles: c.roles, agreementId: c.agreementId },
-  });
+  if (plan.isNew) {
+    try {
+      await tx.conversation.create({ data: { id: c.id, model: c.model, state: c.state, roles: c.roles, agreementId: c.agreementId } });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'P2002') throw new ConversationChanged(c.id);
+      throw error;
+    }
+  } else {
+    // Optimistic check: another message of this conversation may have been stored since planning.
+    const { count } = await tx.conversation.updateMany({ where: { id: c.id, state: plan.previousState! }, data: { state: c.state, roles: c.roles, agreementId: c.agreementId } });
+    if (count === 0) throw new ConversationChanged(c.id);
+  }
   if (plan.startDeadlines.length > 0) {
     await tx.deadline.createMany({ data: plan.startDeadlines.map((d) => ({ ...d, conversationId: c.id })), skipDuplicates: true });
   }

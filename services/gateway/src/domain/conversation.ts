@@ -25,6 +25,8 @@ export interface DeadlineStart {
 export interface ConversationPlan {
   conversation: ConversationState;
   isNew: boolean;
+  /** The state the plan was made from: storing fails if the conversation moved on meanwhile. */
+  previousState: string | null;
   startDeadlines: DeadlineStart[];
   /** Deadline ids this message meets, on the day it was sent. */
   meetDeadlines: string[];
@@ -90,6 +92,7 @@ export function planMessage(contracts: Contracts, e: Envelope, existing: Convers
   return {
     conversation: { id: e.conversationId, model: rule.model, state: nextState, roles, agreementId: existing && !movedRole ? existing.agreementId : agreementId },
     isNew: !existing,
+    previousState: existing?.state ?? null,
     startDeadlines,
     meetDeadlines,
     metOn: day,

@@ -3,7 +3,7 @@ import { newEnvelope, type Envelope } from '../domain/envelope.ts';
 import type { MessageTypeRule } from '../domain/contracts.ts';
 import { planMessage, type ConversationPlan } from '../domain/conversation.ts';
 import { assertConsentCovers } from '../domain/consent.ts';
-import type { ConversationRecord } from '../data/conversations.ts';
+import { ConversationChanged, type ConversationRecord } from '../data/conversations.ts';
 import type { MessageRecord } from '../data/messages.ts';
 import { afterInvoiceSent } from './invoice-records.ts';
 import { runSteps, type Caller, type PipelineDeps, type Step } from './context.ts';
@@ -87,7 +87,13 @@ const store: Step<OutboundContext> = async (ctx, deps) => {
   const e = ctx.envelope!;
   const legalBasis = `${ctx.rule!.legalBasis.kind}: ${ctx.rule!.legalBasis.reference}`;
   const audit = { actor: ctx.caller.subject, action: 'message.send', outcome: 'accepted' as const, messageId: e.id, detail: { type: e.type, to: e.to, legalBasis, consentId: e.consentId } };
-  ctx.stored = await deps.messages.storeOutbound(e, audit, ctx.plan);
+  try {
+    ctx.stored = await deps.messages.storeOutbound(e, audit, ctx.plan);
+  } catch (error) {
+    // Two sends raced in one conversation: this one was planned on a state that is gone.
+    if (error instanceof ConversationChanged) throw new Refusal('state_forbids', 'the conversation changed meanwhile; look at it again and resend');
+    throw error;
+  }
   deps.nudgeRelay();
 };
 
