@@ -34,7 +34,7 @@ export function noticeEnvelope(from: string, to: string, overrides: Record<strin
 }
 
 /** A § 110 admission notice request from the shelter's municipality. */
-export function admissionRequest(shelterMunicipality: string, handling: string, shelterId: string, overrides: Record<string, unknown> = {}, decisionDate = '2026-11-23') {
+export function admissionRequest(_shelterMunicipality: string, handling: string, shelterId: string, overrides: Record<string, unknown> = {}, decisionDate = '2026-11-23') {
   return {
     type: 'shelter.admission-notice',
     to: handling,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestFederation, asUser, eventually, sendUnchecked } from '../helpers/nodes.ts';
-import { admissionRequest, consentRequest, noticeRequest } from '../helpers/messages.ts';
+import { admissionRequest, noticeRequest } from '../helpers/messages.ts';
 import { adminQuery } from '../helpers/postgres.ts';
 import { newEnvelope } from '../../services/gateway/src/domain/envelope.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestFederation, asUser, eventually, sendUnchecked } from '../helpers/nodes.ts';
+import { TestFederation, asUser, sendUnchecked } from '../helpers/nodes.ts';
 import { admissionRequest, noticeEnvelope, noticeRequest } from '../helpers/messages.ts';
 import { newEnvelope } from '../../services/gateway/src/domain/envelope.ts';
 import { planMessage } from '../../services/gateway/src/domain/conversation.ts';
