@@ -66,7 +66,7 @@ async function pipelineRun(): Promise<{ rate: number; p50: number; p99: number; 
   const check = () => {
     if (posted === total && [...sentAt.keys()].every((id) => deliveredAt.has(id))) settle();
   };
-  kbh.node.deps.events.on('delivered', (id: string) => {
+  kbh.node.parts.events.on('delivered', (id: string) => {
     deliveredAt.set(id, performance.now());
     if (deliveredAt.size >= total) check();
   });
@@ -80,7 +80,7 @@ async function pipelineRun(): Promise<{ rate: number; p50: number; p99: number; 
           const ch = await conn.createChannel();
           const q165 = (await ch.checkQueue(`${federation.exchange}.165.inbox`)).messageCount;
           const q101 = (await ch.checkQueue(`${federation.exchange}.101.inbox`)).messageCount;
-          console.log('outbox101', await kbh.node.deps.outbox.countPending(), 'q165', q165, 'q101', q101, 'delivered', deliveredAt.size, 'posted', posted);
+          console.log('outbox101', await kbh.node.parts.outbox.countPending(), 'q165', q165, 'q101', q101, 'delivered', deliveredAt.size, 'posted', posted);
         } catch {
           // the run is ending
         } finally {
@@ -105,7 +105,7 @@ async function pipelineRun(): Promise<{ rate: number; p50: number; p99: number; 
   const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), Number(process.env.BENCH_TIMEOUT_MS ?? 300_000)).unref());
   if ((await Promise.race([allDelivered, timeout])) === 'timeout') {
     const missing = [...sentAt.keys()].filter((id) => !deliveredAt.has(id));
-    const statuses = await Promise.all(missing.slice(0, 20).map(async (id) => kbh.node.deps.messages.find(id)));
+    const statuses = await Promise.all(missing.slice(0, 20).map(async (id) => kbh.node.parts.messages.find(id)));
     throw new Error(`only ${deliveredAt.size} of ${total} receipts in time; not delivered: ${JSON.stringify(statuses.map((m) => ({ id: m?.id, status: m?.status, reason: m?.reason })))}`);
   }
   const seconds = (performance.now() - started) / 1000;

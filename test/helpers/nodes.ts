@@ -95,7 +95,7 @@ export class TestFederation {
       node,
       url,
       get key() {
-        return node.deps.ownKeys.signingKey(node.deps.now());
+        return node.parts.ownKeys.signingKey(node.parts.now());
       },
       token: (role: Role) => roleToken(code, role),
       databaseName,
@@ -189,7 +189,7 @@ export function asUser(node: TestNode, role: Role) {
     async send(body: unknown): Promise<{ id: string; conversationId: string }> {
       const res = await call('POST', '/messages', body);
       if (res.status !== 202) throw new Error(`send answered ${res.status}: ${JSON.stringify(res.body)}`);
-      await eventually(`delivery of ${res.body.id}`, async () => (await node.node.deps.messages.find(res.body.id))?.status === 'delivered');
+      await eventually(`delivery of ${res.body.id}`, async () => (await node.node.parts.messages.find(res.body.id))?.status === 'delivered');
       return { id: res.body.id, conversationId: res.body.conversationId };
     },
   };
@@ -200,7 +200,7 @@ export function asUser(node: TestNode, role: Role) {
  * and returns the message once the recipient's error signal marked it rejected.
  */
 export async function sendUnchecked(sender: TestNode, envelope: Envelope) {
-  const deps = sender.node.deps;
+  const deps = sender.node.parts;
   await deps.messages.storeOutbound(envelope);
   deps.nudgeRelay();
   return eventually(`rejection of ${envelope.id}`, async () => {

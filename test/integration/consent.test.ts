@@ -68,9 +68,9 @@ describe('consent log and legal basis between real nodes', () => {
 
     it('by statute instead, then no consent is needed and the audit entry names the statute', async () => {
       const sent = await asUser(federation.get('161'), 'shelter').send(admissionRequest('161', '165', 'solvang', {}, '2026-11-23'));
-      const audit = await federation.get('161').node.deps.audit.forMessage(sent.id);
+      const audit = await federation.get('161').node.parts.audit.forMessage(sent.id);
       expect(audit[0]).toMatchObject({ action: 'message.send', outcome: 'accepted', detail: { legalBasis: 'statute: Serviceloven § 110 stk. 6' } });
-      const received = await federation.get('165').node.deps.audit.forMessage(sent.id);
+      const received = await federation.get('165').node.parts.audit.forMessage(sent.id);
       expect(received[0]?.detail?.legalBasis).toBe('statute: Serviceloven § 110 stk. 6');
     });
   });
@@ -79,7 +79,7 @@ describe('consent log and legal basis between real nodes', () => {
     it('then København stops at once, Albertslund is notified, records it, restricts the conversation and refuses to pass the data on', async () => {
       const consentId = await federation.consent('101');
       const notice = await outreach().send(noticeRequest('165', { consentId }));
-      const alb = federation.get('165').node.deps;
+      const alb = federation.get('165').node.parts;
       const received = await alb.consents.entries({ consentId, kind: 'received' });
       expect(received).toHaveLength(1);
       expect(received[0]!.body).toMatchObject({ sender: '101', messageId: notice.id, purpose: 'street-sleeper-handoff', categories: ['identity', 'whereabouts', 'wishes'] });
@@ -106,7 +106,7 @@ describe('consent log and legal basis between real nodes', () => {
       const consentId = await federation.consent('101');
       await outreach().send(noticeRequest('165', { consentId }));
       await outreach().post(`/consents/${consentId}/withdraw`, { method: 'written' });
-      const alb = federation.get('165').node.deps;
+      const alb = federation.get('165').node.parts;
       await eventually('withdrawal recorded', async () => (await alb.consents.entries({ consentId, kind: 'withdrawal-received' })).length === 1);
       // København's node is bypassed, as a faulty node would.
       const envelope = newEnvelope({ type: 'street-sleeper.notice', from: '101', to: '165', consentId, payload: noticeRequest('165').payload });
@@ -135,7 +135,7 @@ describe('consent log and legal basis between real nodes', () => {
     });
 
     it('when partner keys were imported at start, then each import is in the audit log', async () => {
-      const imports = await federation.get('165').node.deps.audit.list({ action: 'key.import' });
+      const imports = await federation.get('165').node.parts.audit.list({ action: 'key.import' });
       expect(imports.map((a) => a.detail?.municipality).sort()).toEqual(['101', '161', '165']);
     });
 

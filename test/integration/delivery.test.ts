@@ -26,7 +26,7 @@ describe('when København sends a street-sleeper notice to Albertslund', () => {
     const inbound = await request(alb.url).get(`/messages?direction=in&type=street-sleeper.notice`).set('authorization', `Bearer ${alb.token('caseworker')}`);
     expect(inbound.body.messages).toHaveLength(1);
     expect(inbound.body.messages[0]).toMatchObject({ id: sent.body.id, from: '101', to: '165', status: 'accepted' });
-    expect(await alb.node.deps.messages.countInbound(sent.body.id)).toBe(1);
+    expect(await alb.node.parts.messages.countInbound(sent.body.id)).toBe(1);
   });
 
   it('when the recipient has no queue on the broker, then the message is marked failed as recipient_unreachable, not dropped', async () => {
@@ -35,7 +35,7 @@ describe('when København sends a street-sleeper notice to Albertslund', () => {
     const sent = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('shelter')}`).send(admissionRequest('101', '657', 'kbh-herberg'));
     expect(sent.status).toBe(202);
     const failed = await eventually('failed status', async () => {
-      const m = await kbh.node.deps.messages.find(sent.body.id);
+      const m = await kbh.node.parts.messages.find(sent.body.id);
       return m?.status === 'failed' ? m : undefined;
     });
     expect(failed.reason?.code).toBe('recipient_unreachable');
@@ -46,7 +46,7 @@ describe('when København sends a street-sleeper notice to Albertslund', () => {
     const kbh = federation.get('101');
     const alb = federation.get('165');
     const notice = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('outreach')}`).send(noticeRequest('165', { consentId: await federation.consent('101') }));
-    await eventually('notice stored at Albertslund', async () => (await alb.node.deps.messages.countInbound(notice.body.id)) === 1);
+    await eventually('notice stored at Albertslund', async () => (await alb.node.parts.messages.countInbound(notice.body.id)) === 1);
     const response = await request(alb.url)
       .post('/messages')
       .set('authorization', `Bearer ${alb.token('caseworker')}`)
@@ -58,8 +58,8 @@ describe('when København sends a street-sleeper notice to Albertslund', () => {
         payload: { contact: { name: 'Karen Lund', phone: '43686868' }, offer: { kind: 'shelter-place', date: '2026-11-30' } },
       });
     expect(response.status).toBe(202);
-    await eventually('response delivered', async () => (await alb.node.deps.messages.find(response.body.id))?.status === 'delivered');
-    const atKbh = await kbh.node.deps.messages.list({ direction: 'in', conversationId: notice.body.conversationId, limit: 10 });
+    await eventually('response delivered', async () => (await alb.node.parts.messages.find(response.body.id))?.status === 'delivered');
+    const atKbh = await kbh.node.parts.messages.list({ direction: 'in', conversationId: notice.body.conversationId, limit: 10 });
     expect(atKbh).toHaveLength(1);
     expect(atKbh[0]).toMatchObject({ type: 'street-sleeper.response', inReplyTo: notice.body.id, from: '165' });
   });
@@ -80,7 +80,7 @@ describe('when messages with a CPR number pass through both nodes, refused or ac
     (bad.payload as { citizen: object }).citizen = { cpr: '3213801234' };
     const refused = await request(kbh.url).post('/messages').set('authorization', `Bearer ${kbh.token('outreach')}`).send(bad);
     expect(refused.body.code).toBe('schema_invalid');
-    await eventually('delivered', async () => (await kbh.node.deps.messages.find(ok.body.id))?.status === 'delivered');
+    await eventually('delivered', async () => (await kbh.node.parts.messages.find(ok.body.id))?.status === 'delivered');
     expect(lines.length).toBeGreaterThan(3);
     expect(lines.join('\n')).toContain(ok.body.id);
     for (const line of lines) {

@@ -32,11 +32,11 @@ describe('HTTP API of a node', () => {
     });
 
     it("when a caseworker sends an outreach worker's notice, then 403 role_forbidden and nothing is stored", async () => {
-      const before = (await kbh().node.deps.messages.list({ direction: 'out', limit: 1000 })).length;
+      const before = (await kbh().node.parts.messages.list({ direction: 'out', limit: 1000 })).length;
       const res = await post('caseworker', noticeRequest());
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('role_forbidden');
-      expect((await kbh().node.deps.messages.list({ direction: 'out', limit: 1000 })).length).toBe(before);
+      expect((await kbh().node.parts.messages.list({ direction: 'out', limit: 1000 })).length).toBe(before);
     });
 
     it('when a finance officer lists messages, then the role is allowed to read', async () => {
@@ -123,7 +123,7 @@ describe('HTTP API of a node', () => {
 
     it('when filtering by conversation and direction, then only that conversation is listed, with timestamps', async () => {
       const sent = await post('outreach', noticeRequest('165', { consentId }));
-      await eventually('delivered', async () => (await kbh().node.deps.messages.find(sent.body.id))?.status === 'delivered');
+      await eventually('delivered', async () => (await kbh().node.parts.messages.find(sent.body.id))?.status === 'delivered');
       const res = await request(kbh().url)
         .get(`/messages?direction=out&status=delivered&conversationId=${sent.body.conversationId}`)
         .set('authorization', `Bearer ${kbh().token('caseworker')}`);
@@ -137,6 +137,27 @@ describe('HTTP API of a node', () => {
       const res = await request(kbh().url).get('/messages?status=lost').set('authorization', `Bearer ${kbh().token('caseworker')}`);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('query_invalid');
+    });
+  });
+
+  describe('errors that carry their own status', () => {
+    it('when the path holds a malformed percent escape, then 400 request_invalid as problem+json, not 500', async () => {
+      const res = await request(kbh().url).get('/messages/%E0%A4%A').set('authorization', `Bearer ${kbh().token('outreach')}`);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.code).toBe('request_invalid');
+    });
+  });
+
+  describe('own key rotation', () => {
+    it('when an admin asks for a second rotation while one is under way, then 409 key_state_forbids and the first stays', async () => {
+      const admin = () => request(kbh().url).post('/admin/keys/rotate').set('authorization', `Bearer ${kbh().token('admin')}`).send({});
+      const first = await admin();
+      expect(first.status).toBe(202);
+      const second = await admin();
+      expect(second.status).toBe(409);
+      expect(second.body.code).toBe('key_state_forbids');
+      expect(kbh().node.parts.ownKeys.status().next?.kid).toBe(first.body.kid);
     });
   });
 

@@ -4,6 +4,9 @@ import jose from 'node-jose';
 import { generateSigningKey, loadOrCreateSigningKey, sign, type SigningKey } from '../../services/gateway/src/crypto/jws.ts';
 import { TestFederation, eventually, sendUnchecked } from '../helpers/nodes.ts';
 import { BrokerProbe } from '../helpers/broker.ts';
+import amqp from 'amqplib';
+import { brokerNames, routingKeyFor } from '../../services/gateway/src/config/broker-names.ts';
+import { amqpUrl } from '../helpers/nodes.ts';
 import { noticeEnvelope } from '../helpers/messages.ts';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -23,7 +26,7 @@ describe('inbound pipeline: when a message reaches Albertslund (165)', () => {
     await federation.stop();
   });
 
-  const alb = () => federation.get('165').node.deps;
+  const alb = () => federation.get('165').node.parts;
 
   /** Publishes, waits for the dead letter and its audit line, and returns the refusal code. */
   async function refusedWith(body: string): Promise<string> {
@@ -119,5 +122,42 @@ describe('inbound pipeline: when a message reaches Albertslund (165)', () => {
     expect(rejected.reason?.detail).not.toContain('3213991234');
     const dead = (await probe.deadLetters('165')).find((d) => d.code === 'schema_invalid');
     expect(dead).toBeDefined();
+  });
+
+  it("when a refusal has no detail of its own, then the dead letter's detail is the refusal's title, not a retry message", async () => {
+    const envelope = noticeEnvelope('101', '165');
+    const [header, payload, signature] = (await sign(kbhKey, envelope)).split('.');
+    const flipped = `${signature!.startsWith('A') ? 'B' : 'A'}${signature!.slice(1)}`;
+    const body = `${header}.${payload}.${flipped}`;
+    await probe.publish('165', body);
+    const dead = await probe.waitForDeadLetter('165', body);
+    expect(dead.code).toBe('signature_invalid');
+    expect(dead.detail).toBe('The signature does not verify');
+  });
+
+  it('when a message of København reaches Albertslund although addressed to Glostrup, then the error signal comes from Albertslund and København sees its message rejected as wrong_recipient', async () => {
+    // Glostrup runs no node here: a queue of its own name lets København's relay send the message.
+    const connection = await amqp.connect(amqpUrl);
+    const channel = await connection.createChannel();
+    const glostrup = brokerNames(federation.exchange, '161').inbox;
+    await channel.assertQueue(glostrup, { durable: true });
+    await channel.bindQueue(glostrup, federation.exchange, routingKeyFor('161'));
+    try {
+      const kbh = federation.get('101').node.parts;
+      const envelope = noticeEnvelope('101', '161');
+      await kbh.messages.storeOutbound(envelope);
+      kbh.nudgeRelay();
+      await eventually('sent to Glostrup', async () => (await kbh.messages.find(envelope.id))?.status === 'sent');
+      // The same message, misrouted to Albertslund.
+      await probe.publish('165', await sign(kbhKey, envelope));
+      const rejected = await eventually('rejection at København', async () => {
+        const m = await kbh.messages.find(envelope.id);
+        return m?.status === 'rejected' ? m : undefined;
+      });
+      expect(rejected.reason?.code).toBe('wrong_recipient');
+      expect((await kbh.audit.list({ code: 'key_wrong_municipality' })).length).toBe(0);
+    } finally {
+      await connection.close();
+    }
   });
 });

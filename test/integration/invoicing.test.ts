@@ -90,13 +90,13 @@ describe('stay invoicing between real nodes', () => {
 
     const override = await finance('165').post(`/invoices/${sent.conversationId}/lines/4/override`, { outcome: 'accepted', comment: 'Discharge date corrected by phone with Solvang' });
     expect(override.body.lines[3]).toMatchObject({ outcome: 'accepted', comment: 'Discharge date corrected by phone with Solvang', overriddenBy: expect.stringContaining('finance') });
-    const audit = await federation.get('165').node.deps.audit.list({ action: 'invoice.override-line' });
+    const audit = await federation.get('165').node.parts.audit.list({ action: 'invoice.override-line' });
     expect(audit.at(-1)?.detail).toMatchObject({ lineId: '4', from: { outcome: 'disputed', reason: 'days_outside_stay' }, to: { outcome: 'accepted' } });
 
     const answered = await finance('165').post(`/invoices/${sent.conversationId}/answer`, {});
     expect(answered.body.status).toBe('answered');
     await eventually('answer at Glostrup', async () => {
-      const inv = await federation.get('161').node.deps.invoices.find(sent.conversationId);
+      const inv = await federation.get('161').node.parts.invoices.find(sent.conversationId);
       return inv?.status === 'reconciled' ? inv : undefined;
     });
     const view = await finance('161').get(`/invoices/${sent.conversationId}`);
@@ -104,7 +104,7 @@ describe('stay invoicing between real nodes', () => {
       ['1', 'accepted', null], ['2', 'disputed', 'duplicate_line'], ['3', 'disputed', 'not_our_citizen'], ['4', 'accepted', null], ['5', 'disputed', 'rate_mismatch'],
     ]);
     expect(view.body.figures).toEqual({ acceptedOere: 11 * 145000 + 2 * 145000, disputedOere: total - 13 * 145000 });
-    const deadline = (await federation.get('165').node.deps.conversations.deadlines({ conversationId: sent.conversationId }))[0];
+    const deadline = (await federation.get('165').node.parts.conversations.deadlines({ conversationId: sent.conversationId }))[0];
     expect(deadline).toMatchObject({ deadlineId: 'invoice-answer', metOn: '2026-12-02' });
     expect((await finance('165').post(`/invoices/${sent.conversationId}/answer`, {})).body.code).toBe('invoice_state_forbids');
   });

@@ -21,7 +21,7 @@ describe('when the broker restarts while messages are queued', () => {
       expect(res.status).toBe(202);
       return res.body.id as string;
     };
-    const kbh = () => federation.get('101').node.deps;
+    const kbh = () => federation.get('101').node.parts;
     const consentId = await federation.consent('101');
     // Albertslund is offline: the first batch waits in its durable inbox queue.
     await federation.stopNode('165');
@@ -46,7 +46,7 @@ describe('when the broker restarts while messages are queued', () => {
     await federation.get('101').node.waitForBroker(30_000);
     for (const id of [...inQueue, ...inOutbox]) {
       await eventually(`delivery of ${id}`, async () => (await kbh().messages.find(id))?.status === 'delivered', 30_000);
-      expect(await alb.node.deps.messages.countInbound(id)).toBe(1);
+      expect(await alb.node.parts.messages.countInbound(id)).toBe(1);
     }
   }, 120_000);
 });
@@ -67,11 +67,11 @@ describe('when the database is down while a message arrives', () => {
     await cutDatabase(alb.databaseName);
     try {
       await probe.publish('165', jws);
-      await eventually('a retry', async () => ((await alb.node.deps.metrics.retries.get()).values[0]?.value ?? 0) >= 2);
+      await eventually('a retry', async () => ((await alb.node.parts.metrics.retries.get()).values[0]?.value ?? 0) >= 2);
     } finally {
       await restoreDatabase(alb.databaseName);
     }
-    await eventually('stored after recovery', async () => (await alb.node.deps.messages.countInbound(envelope.id)) === 1);
+    await eventually('stored after recovery', async () => (await alb.node.parts.messages.countInbound(envelope.id)) === 1);
     expect(await probe.queueDepth(brokerNames(federation.exchange, '165').dead)).toBe(0);
   });
 });

@@ -35,7 +35,7 @@ describe('partner keys, tokens and broker users', () => {
   }
   const outcomeAt165 = async (messageId: string, jws: string) =>
     eventually('outcome', async () => {
-      if ((await federation.get('165').node.deps.messages.countInbound(messageId)) === 1) return 'accepted';
+      if ((await federation.get('165').node.parts.messages.countInbound(messageId)) === 1) return 'accepted';
       return (await probe.deadLetters('165')).find((d) => d.body === jws)?.code;
     });
 
@@ -73,7 +73,7 @@ describe('partner keys, tokens and broker users', () => {
     });
 
     it('when every change is looked up in the audit log, then import, approve and revoke are there', async () => {
-      const audit = await federation.get('165').node.deps.audit.list({ action: undefined });
+      const audit = await federation.get('165').node.parts.audit.list({ action: undefined });
       const actions = audit.filter((a) => a.detail?.kid === key.kid).map((a) => a.action);
       expect(actions).toEqual(expect.arrayContaining(['key.import', 'key.approve', 'key.revoke']));
     });
@@ -128,7 +128,7 @@ describe('partner keys, tokens and broker users', () => {
       }
       await admin('165').post(`/admin/tokens/${made.body.id}/revoke`, {});
       expect((await asUser(finance, 'finance').get('/messages?limit=1')).status).toBe(401);
-      const audit = await federation.get('165').node.deps.audit.list({ action: 'token.create' });
+      const audit = await federation.get('165').node.parts.audit.list({ action: 'token.create' });
       expect(audit.some((a) => a.detail?.tokenId === made.body.id)).toBe(true);
     });
   });
@@ -245,10 +245,10 @@ describe('own key rotation under traffic', () => {
     expect(rotation.body).toMatchObject({ replacesKid: oldKid, announcedTo: ['165', '657'] });
     await sending;
 
-    const alb = federation.get('165').node.deps;
+    const alb = federation.get('165').node.parts;
     for (const id of sent) {
       const m = await eventually(`outcome of ${id}`, async () => {
-        const found = await kbh.node.deps.messages.find(id);
+        const found = await kbh.node.parts.messages.find(id);
         return found && found.status !== 'queued' && found.status !== 'sent' ? found : undefined;
       });
       expect(m.status).toBe('delivered');
@@ -259,7 +259,7 @@ describe('own key rotation under traffic', () => {
     expect((await alb.trust.list({ municipality: '101' })).find((k) => k.kid === rotation.body.kid)?.status).toBe('active');
 
     const herning = federation.get('657');
-    const atHerning = await eventually('announcement at Herning', async () => (await herning.node.deps.trust.list({ municipality: '101' })).find((k) => k.kid === rotation.body.kid));
+    const atHerning = await eventually('announcement at Herning', async () => (await herning.node.parts.trust.list({ municipality: '101' })).find((k) => k.kid === rotation.body.kid));
     expect(atHerning.status).toBe('pending-rotation');
     const approved = await asUser(herning, 'admin').post(`/admin/keys/${rotation.body.kid}/approve`, {});
     expect(approved.body.status).toBe('active');

@@ -165,7 +165,7 @@ describe('collaboration models between real nodes', () => {
   it('when two messages are planned on the same conversation state, then only the first is stored and the API answers state_forbids', async () => {
     now = new Date('2026-11-24T09:00:00Z');
     const notice = await asUser(federation.get('161'), 'shelter').send(admissionRequest('161', '165', 'solvang', {}, '2026-11-24'));
-    const deps = federation.get('161').node.deps;
+    const deps = federation.get('161').node.parts;
     const existing = await deps.conversations.find(notice.conversationId);
     const plan = (payload: object) => {
       const e = newEnvelope({ type: 'handling.decision-request', from: '161', to: '165', conversationId: notice.conversationId, payload: payload as Record<string, unknown> }, now);
@@ -190,7 +190,7 @@ describe('collaboration models between real nodes', () => {
     const res = await asUser(federation.get('161'), 'shelter').post('/messages', admissionRequest('161', '165', 'solvang', {}, '2029-01-02'));
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('no_agreement');
-    const audit = await federation.get('161').node.deps.audit.list({ action: 'message.send', code: 'no_agreement' });
+    const audit = await federation.get('161').node.parts.audit.list({ action: 'message.send', code: 'no_agreement' });
     expect(audit.length).toBeGreaterThanOrEqual(1);
     expect(audit.at(-1)).toMatchObject({ outcome: 'refused', detail: { type: 'shelter.admission-notice', to: '165' } });
   });
@@ -208,7 +208,7 @@ describe('collaboration models between real nodes', () => {
       now = new Date('2026-11-24T09:00:00Z');
       const envelope = newEnvelope(fields, now);
       const rejected = await sendUnchecked(federation.get('161'), envelope);
-      const audit = await federation.get('165').node.deps.audit.forMessage(envelope.id);
+      const audit = await federation.get('165').node.parts.audit.forMessage(envelope.id);
       expect(audit.map((a) => a.code)).toContain(rejected.reason?.code);
       return rejected.reason?.code;
     }

@@ -2,10 +2,11 @@ import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { NodeConfig } from './config/index.ts';
-import { Broker, brokerNames } from './amqp/broker.ts';
+import { brokerNames } from './config/broker-names.ts';
+import { Broker } from './amqp/broker.ts';
 import { InboundConsumer, defaultRetryPolicy, type RetryPolicy } from './amqp/consumer.ts';
+import { OutboxRelay } from './amqp/relay.ts';
 import { OwnKeys } from './crypto/own-keys.ts';
-import { TrustStore } from './crypto/trust-store.ts';
 import { AuditRepository } from './data/audit.ts';
 import { openDatabase, type Database } from './data/db.ts';
 import { KeyRepository } from './data/keys.ts';
@@ -13,17 +14,18 @@ import { MessageRepository } from './data/messages.ts';
 import { ConversationRepository } from './data/conversations.ts';
 import { ConsentRepository } from './data/consents.ts';
 import { OutboxRepository } from './data/outbox.ts';
-import { Contracts } from './domain/contracts.ts';
-import { SchemaRegistry } from './domain/schemas.ts';
-import { createApp } from './http/app.ts';
-import { FailureLimiter } from './http/auth.ts';
-import type { PipelineDeps } from './pipeline/context.ts';
-import { createMetrics } from './pipeline/metrics.ts';
-import { OutboxRelay } from './pipeline/relay.ts';
-import { DeadlineWatch } from './pipeline/deadlines.ts';
-import { KeyWatch } from './pipeline/key-watch.ts';
 import { TokenRepository } from './data/tokens.ts';
 import { InvoiceRepository } from './data/invoices.ts';
+import { Contracts } from './domain/contracts.ts';
+import { SchemaRegistry } from './domain/schemas.ts';
+import { messageHandlers } from './handlers/index.ts';
+import { createApp } from './http/app.ts';
+import { FailureLimiter } from './http/auth.ts';
+import { createMetrics } from './monitoring/metrics.ts';
+import type { Parts } from './parts.ts';
+import { DeadlineWatch } from './use-cases/deadlines.ts';
+import { KeyLifecycle } from './use-cases/keys.ts';
+import { KeyWatch } from './use-cases/key-watch.ts';
 
 export interface NodeOptions {
   log?: Logger;
@@ -51,67 +53,75 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const tokens = new TokenRepository(db.prisma);
   for (const [token, role] of config.tokens) await tokens.provision(token, role, 'configuration');
   const messages = new MessageRepository(db.prisma);
-  const trust = new TrustStore(keys, audit, messages);
+  const trust = new KeyLifecycle({ keys, record: (event) => audit.record(event), flagRevokedKey: (kid) => messages.flagRevokedKey(kid) });
   if (config.trustDir) {
     const imported = await trust.importDirectory(config.trustDir);
     if (imported.length > 0) log.info({ kids: imported }, 'partner keys imported from the trust folder');
   }
   let relay: OutboxRelay | undefined;
-  const deps: PipelineDeps = {
+  const settings = { brokerUserPrefix: config.brokerUserPrefix, keyRotationLeadMs: config.keyRotationLeadMs, keyOverlapMs: config.keyOverlapMs, maxMessageBytes: config.maxMessageBytes };
+  const parts: Parts = {
     municipality: config.municipality,
+    settings,
     schemas,
     contracts,
     messages,
     conversations: new ConversationRepository(db.prisma),
     consents: new ConsentRepository(db.prisma),
     outbox: new OutboxRepository(db.prisma),
+    keys,
     audit,
+    transaction: db.transaction,
+    handlers: messageHandlers({ municipality: config.municipality, contracts, trust, log, keyOverlapMs: config.keyOverlapMs }),
     trust,
     ownKeys,
     metrics: createMetrics(config.municipality),
     log,
-    maxMessageBytes: config.maxMessageBytes,
-    settings: { brokerUserPrefix: config.brokerUserPrefix, keyRotationLeadMs: config.keyRotationLeadMs, keyOverlapMs: config.keyOverlapMs },
     tokens,
     invoices: new InvoiceRepository(db.prisma),
     now: options.now ?? (() => new Date()),
     events: new EventEmitter().setMaxListeners(0),
     nudgeRelay: () => relay?.nudge(),
   };
-  const consumer = new InboundConsumer(deps, () => broker, options.retry ?? defaultRetryPolicy);
+  const consumer = new InboundConsumer(parts, () => broker, options.retry ?? defaultRetryPolicy);
   const broker = new Broker(config.amqpUrl, brokerNames(config.exchange, config.municipality), log, consumer.handle);
-  relay = new OutboxRelay(deps, () => broker);
-  const deadlineWatch = new DeadlineWatch(deps);
-  const keyWatch = new KeyWatch(deps, config.keyWatchMs);
+  relay = new OutboxRelay(parts, () => broker);
+  const deadlineWatch = new DeadlineWatch(parts);
+  const keyWatch = new KeyWatch(parts, config.keyWatchMs);
   if (!config.brokerUserPrefix) log.warn('KB_BROKER_USER_PREFIX is unset: the broker user of inbound messages is not checked');
   broker.on('up', () => relay?.nudge());
 
   const app = createApp({
-    pipeline: deps,
+    ...parts,
     limiter: new FailureLimiter(config.authFailureLimit),
     publicJwks: () => ownKeys.jwks(),
     health: async () => ({
       database: await withTimeout(db.ping(), 2000).then(() => 'up' as const, () => 'down' as const),
       broker: broker.isUp ? 'up' : 'down',
     }),
-    log,
   });
 
   let server: Server | undefined;
   return {
     config,
-    deps,
+    /** The node's parts, for the composition root's callers (tests, the demo) to inspect. */
+    parts,
     app,
     broker,
     db,
     deadlineWatch,
     keyWatch,
-    /** Resolves once listening; the broker connects in the background. */
+    /** Resolves once listening, and only then consumes; a port in use stops the start with its number. */
     async start(): Promise<string> {
-      broker.start();
-      await new Promise<void>((resolve) => {
-        server = app.listen(config.port, config.host, () => resolve());
+      await new Promise<void>((resolve, reject) => {
+        // express 5 hands a listen error (EADDRINUSE) to this callback instead of throwing it.
+        server = app.listen(config.port, config.host, (error?: Error) => {
+          if (!error) return resolve();
+          const code = (error as NodeJS.ErrnoException).code;
+          reject(new Error(code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use` : `cannot listen on ${config.host}:${config.port}: ${error.message}`));
+        });
       });
+      broker.start();
       const address = server!.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       log.info({ port, kid: ownKeys.status().current }, 'gateway listening');

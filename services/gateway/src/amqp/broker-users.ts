@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { brokerPermissions, brokerUserName } from '../config/broker-names.ts';
 
 const run = promisify(execFile);
-const escape = (name: string) => name.replace(/[.\-]/g, (c) => `\\${c}`);
 
 export interface BrokerUser {
   municipality: string;
@@ -12,15 +12,13 @@ export interface BrokerUser {
 }
 
 /**
- * DESIGN.md §5: one broker user per node that may declare and write only the shared exchange and
+ * One broker user per node that may declare and write only the shared exchange and
  * its own queue and dead-letter exchange, and read (consume, bind from) only those. Uses
  * rabbitmqctl on the local RabbitMQ; idempotent (an existing user gets the new password).
  */
 export async function createBrokerUser(municipality: string, exchange: string, prefix: string, password = randomBytes(18).toString('hex')): Promise<BrokerUser> {
-  const user = `${prefix}${municipality}`;
-  const own = `${escape(`${exchange}.${municipality}.`)}(inbox|dead)`;
-  const shared = escape(exchange);
-  const permissions = { configure: `^(${shared}|${own})$`, write: `^(${shared}|${own})$`, read: `^(${shared}|${own})$` };
+  const user = brokerUserName(prefix, municipality);
+  const permissions = brokerPermissions(exchange, municipality);
   try {
     await run('rabbitmqctl', ['add_user', user, password]);
   } catch (error) {

@@ -1,28 +1,9 @@
 import { EventEmitter } from 'node:events';
 import amqp from 'amqplib';
 import type { Logger } from 'pino';
+import type { BrokerNames } from '../config/broker-names.ts';
 
-export interface BrokerNames {
-  exchange: string;
-  inbox: string;
-  dead: string;
-  /** The node's own exchange into its dead-letter queue (same name as the queue). */
-  deadExchange: string;
-  routingKey: string;
-}
-
-/** DESIGN.md §5: one topic exchange; per node an inbox bound to `to.<code>` and a dead-letter queue. */
-export function brokerNames(exchange: string, municipality: string): BrokerNames {
-  return {
-    exchange,
-    inbox: `${exchange}.${municipality}.inbox`,
-    dead: `${exchange}.${municipality}.dead`,
-    deadExchange: `${exchange}.${municipality}.dead`,
-    routingKey: routingKeyFor(municipality),
-  };
-}
-
-export const routingKeyFor = (municipality: string) => `to.${municipality}`;
+export { brokerNames, routingKeyFor, type BrokerNames } from '../config/broker-names.ts';
 
 export type Delivery = amqp.ConsumeMessage;
 

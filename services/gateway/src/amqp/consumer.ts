@@ -1,7 +1,7 @@
 import type { Delivery, Broker } from './broker.ts';
 import { parseCompactJws } from '../crypto/jws.ts';
-import { InboundRefused, receiveMessage } from '../pipeline/inbound.ts';
-import type { PipelineDeps } from '../pipeline/context.ts';
+import { backoffMs, isPermanent } from '../domain/errors.ts';
+import { InboundRefused, receiveMessage, type InboundDeps } from '../pipeline/inbound.ts';
 
 export interface RetryPolicy {
   attempts: number;
@@ -12,9 +12,10 @@ export interface RetryPolicy {
 export const defaultRetryPolicy: RetryPolicy = { attempts: 10, firstDelayMs: 250, maxDelayMs: 30_000 };
 
 /**
- * Feeds deliveries to the inbound pipeline and settles them: accepted → ack; refused → dead
- * letter with its code, audit, then ack; transient failure → retry with backoff, and after the
- * last attempt dead letter as `retries_exhausted`. Nothing is acked before it is stored or kept.
+ * Feeds deliveries to the inbound pipeline and settles them: accepted → ack; refused (permanent,
+ * see isPermanent in domain/errors.ts) → dead letter with its code, audit, then ack; anything else
+ * → retry with backoff and jitter, and after the last attempt dead letter as `retries_exhausted`.
+ * Nothing is acked before it is stored or kept.
  */
 export class InboundConsumer {
   private readonly inFlight = new Set<Promise<void>>();
@@ -22,7 +23,7 @@ export class InboundConsumer {
   private readonly sleepers = new Set<() => void>();
 
   constructor(
-    private readonly deps: PipelineDeps,
+    private readonly deps: InboundDeps,
     private readonly broker: () => Broker,
     private readonly retry: RetryPolicy = defaultRetryPolicy,
   ) {}
@@ -56,18 +57,18 @@ export class InboundConsumer {
         ack();
         return;
       } catch (error) {
-        if (error instanceof InboundRefused) {
+        if (error instanceof InboundRefused && isPermanent(error.refusal)) {
           await this.refuse(delivery, error);
           ack();
           return;
         }
-        if (attempt >= this.retry.attempts || this.stopping) {
-          if (this.stopping) return; // unacked: redelivered to the next consumer
+        if (this.stopping) return; // unacked: redelivered to the next consumer
+        if (attempt >= this.retry.attempts) {
           await this.refuse(delivery, undefined, (error as Error).message);
           ack();
           return;
         }
-        const delay = Math.min(this.retry.firstDelayMs * 2 ** (attempt - 1), this.retry.maxDelayMs);
+        const delay = backoffMs(attempt, this.retry);
         deps.metrics.retries.inc();
         deps.log.warn({ err: (error as Error).message, attempt, retryInMs: delay, amqpMessageId: delivery.properties.messageId }, 'inbound processing failed; retrying');
         await this.sleep(delay);
@@ -78,7 +79,7 @@ export class InboundConsumer {
   private async refuse(delivery: Delivery, refused?: InboundRefused, transientError?: string): Promise<void> {
     const { deps } = this;
     const code = refused?.refusal.code ?? 'retries_exhausted';
-    const detail = refused?.refusal.detail ?? `gave up after ${this.retry.attempts} attempts: ${transientError ?? ''}`;
+    const detail = refused ? (refused.refusal.detail ?? refused.refusal.title) : `gave up after ${this.retry.attempts} attempts: ${transientError ?? 'unknown error'}`;
     const envelope = refused?.envelope;
     await this.broker().deadLetter(delivery, code, detail);
     deps.metrics.refused.inc({ direction: 'in', code });

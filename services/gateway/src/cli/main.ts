@@ -1,6 +1,6 @@
 // Admin CLI: `npm run kb -- <command>` against a node's API. See `npm run kb -- help`.
 import { readFileSync } from 'node:fs';
-import { phoneFingerprint } from '../crypto/trust-store.ts';
+import { phoneFingerprint } from '../crypto/keys.ts';
 import { thumbprint } from '../crypto/jws.ts';
 
 const usage = `Kommunebro admin CLI

@@ -1,7 +1,7 @@
-import type { Prisma } from './db.ts';
+import type { Prisma, Tx } from './db.ts';
 import { entryHash, genesisHash, verifyChain, type ChainReport } from './hash-chain.ts';
 
-export type Tx = Parameters<Parameters<Prisma['$transaction']>[0]>[0];
+export type { Tx };
 
 export interface AuditEvent {
   actor: string;

@@ -1,7 +1,5 @@
 import type { ConversationPlan, ConversationState } from '../domain/conversation.ts';
-import type { Prisma } from './db.ts';
-
-type Tx = Parameters<Parameters<Prisma['$transaction']>[0]>[0];
+import type { Prisma, Tx } from './db.ts';
 
 export interface DeadlineRecord {
   conversationId: string;

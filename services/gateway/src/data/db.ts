@@ -7,9 +7,13 @@ import { installAppendOnlyGuards } from './guards.ts';
 import { mkdirSync } from 'node:fs';
 
 export type Prisma = PrismaClient;
+/** A transaction's client; PrismaClient itself fits too, so repositories work inside and outside one. */
+export type Tx = Parameters<Parameters<Prisma['$transaction']>[0]>[0];
+export type TransactionRunner = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
 
 export interface Database {
   prisma: PrismaClient;
+  transaction: TransactionRunner;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -24,6 +28,7 @@ export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: 
     await installAppendOnlyGuards(prisma);
     return {
       prisma,
+      transaction: (work) => prisma.$transaction(work),
       ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')),
       close: () => prisma.$disconnect(),
     };
@@ -37,6 +42,7 @@ export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: 
   await installAppendOnlyGuards(prisma);
   return {
     prisma,
+    transaction: (work) => prisma.$transaction(work),
     ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')),
     // $disconnect does not close PGlite; without this the process never exits.
     close: async () => {

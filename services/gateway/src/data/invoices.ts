@@ -1,5 +1,6 @@
+import type { BillingRule } from '../domain/contracts.ts';
 import type { InvoiceLine, ReconciledLine, Stay } from '../domain/invoicing.ts';
-import type { Prisma } from './db.ts';
+import type { Prisma, Tx } from './db.ts';
 
 export interface InvoiceRecord {
   id: string;
@@ -31,7 +32,7 @@ const toRecord = (r: Row): InvoiceRecord => ({
 });
 
 export class InvoiceRepository {
-  constructor(private readonly prisma: Prisma) {}
+  constructor(private readonly prisma: Tx) {}
 
   async save(invoice: Omit<InvoiceRecord, 'createdAt' | 'updatedAt' | 'answerId'> & { answerId?: string | null }): Promise<InvoiceRecord> {
     const data = { ...invoice, lines: invoice.lines as object[], totalOere: BigInt(invoice.totalOere) };
@@ -64,35 +65,38 @@ export class InvoiceRepository {
   }
 
   /**
-   * § 110 stays this node knows from admission and discharge notices, sent or received, in
-   * conversations where `shelter` runs the shelter and `handling` is the handling municipality.
+   * The stays this node knows from the messages that open and close them, sent or received, in
+   * conversations of the stay model where `biller` and `payer` hold the roles the billing rule names,
+   * leaving out conversations in a state that is not billed (a declined stay).
    */
-  async stays(shelter: string, handling: string): Promise<Stay[]> {
+  async stays(rule: BillingRule, biller: string, payer: string): Promise<Stay[]> {
+    const [billerRole, payerRole] = [rule.roles.shelter, rule.roles.paying];
+    if (!billerRole || !payerRole) return [];
     const conversations = await this.prisma.conversation.findMany({
-      where: { model: 'shelter-stay', AND: [{ roles: { path: ['shelter'], equals: shelter } }, { roles: { path: ['handling'], equals: handling } }] },
+      where: { model: rule.stayModel, state: { notIn: rule.notBilledIn }, AND: [{ roles: { path: [billerRole], equals: biller } }, { roles: { path: [payerRole], equals: payer } }] },
       select: { id: true },
     });
     const ids = conversations.map((c) => c.id);
     if (ids.length === 0) return [];
     const notices = await this.prisma.message.findMany({
-      where: { conversationId: { in: ids }, type: { in: ['shelter.admission-notice', 'shelter.discharge-notice'] }, status: { notIn: ['rejected', 'failed'] } },
+      where: { conversationId: { in: ids }, type: { in: [rule.opens.type, rule.closes.type] }, status: { notIn: ['rejected', 'failed'] } },
       orderBy: { createdAt: 'asc' },
       select: { conversationId: true, type: true, toCode: true, payload: true },
     });
     const stays: Stay[] = [];
     for (const id of ids) {
       const mine = notices.filter((n) => n.conversationId === id);
-      const admission = mine.filter((n) => n.type === 'shelter.admission-notice' && n.toCode === handling).at(-1)?.payload as Record<string, any> | undefined;
-      if (!admission) continue;
-      const discharge = mine.filter((n) => n.type === 'shelter.discharge-notice').at(-1)?.payload as Record<string, any> | undefined;
+      const opened = mine.filter((n) => n.type === rule.opens.type && n.toCode === payer).at(-1)?.payload as Record<string, any> | undefined;
+      if (!opened) continue;
+      const closed = mine.filter((n) => n.type === rule.closes.type).at(-1)?.payload as Record<string, any> | undefined;
       stays.push({
         conversationId: id,
-        citizen: admission.citizen,
-        shelterId: admission.shelterId,
-        shelterMunicipality: shelter,
-        handlingMunicipality: handling,
-        admissionDate: admission.admissionDate,
-        dischargeDate: discharge?.dischargeDate ?? null,
+        citizen: opened[rule.opens.citizen],
+        shelterId: opened[rule.opens.shelterId],
+        shelterMunicipality: biller,
+        handlingMunicipality: payer,
+        admissionDate: opened[rule.opens.date],
+        dischargeDate: closed?.[rule.closes.date] ?? null,
       });
     }
     return stays;

@@ -1,4 +1,4 @@
-import type { Prisma } from './db.ts';
+import type { Prisma, Tx } from './db.ts';
 
 export type KeyStatus = 'pending' | 'pending-rotation' | 'active' | 'retired' | 'revoked';
 
@@ -25,7 +25,7 @@ type Row = Awaited<ReturnType<Prisma['partnerKey']['findFirstOrThrow']>>;
 const toRecord = (row: Row): PartnerKeyRecord => ({ ...row, jwk: row.jwk as Record<string, unknown>, status: row.status as KeyStatus });
 
 export class KeyRepository {
-  constructor(private readonly prisma: Prisma) {}
+  constructor(private readonly prisma: Tx) {}
 
   async find(kid: string): Promise<PartnerKeyRecord | null> {
     const row = await this.prisma.partnerKey.findUnique({ where: { kid } });

@@ -4,7 +4,10 @@ import { applyPlan } from './conversations.ts';
 import { appendConsentEntry, type ConsentEntryInput } from './consents.ts';
 import type { AuditEvent } from './audit.ts';
 import { appendAudit } from './audit.ts';
-import type { Prisma } from './db.ts';
+import type { Prisma, Tx } from './db.ts';
+
+/** Work of a message type's handler, done inside the transaction that stores the message. */
+export type WithinStore = (tx: Tx) => Promise<void>;
 
 export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'rejected' | 'failed' | 'accepted';
 export type Direction = 'in' | 'out';
@@ -91,11 +94,12 @@ export class MessageRepository {
    * The message, its outbox row, its audit entry and its conversation change in one transaction:
    * stored means it will be sent.
    */
-  async storeOutbound(envelope: Envelope, audit?: AuditEvent, plan?: ConversationPlan): Promise<MessageRecord> {
+  async storeOutbound(envelope: Envelope, audit?: AuditEvent, plan?: ConversationPlan, within?: WithinStore): Promise<MessageRecord> {
     return this.prisma.$transaction(async (tx) => {
       const row = await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'out', status: 'queued' } });
       await tx.outboxEntry.create({ data: outboxColumns('message', envelope) });
       if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
+      if (within) await within(tx);
       // Last: appending takes the log's lock, held until commit, so keep that stretch short.
       if (audit) await appendAudit(tx, audit);
       return toRecord(row);
@@ -113,14 +117,14 @@ export class MessageRepository {
     now: Date,
     audit: AuditEvent,
     plan?: ConversationPlan,
-    extras: { consentEntries: ConsentEntryInput[]; restrict: string[]; signingKid?: string } = { consentEntries: [], restrict: [] },
+    extras: { consentEntries: ConsentEntryInput[]; signingKid?: string; within?: WithinStore } = { consentEntries: [] },
   ): Promise<boolean> {
     try {
       await this.prisma.$transaction(async (tx) => {
         await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'in', status: 'accepted', jws, receivedAt: now, signingKid: extras.signingKid } });
         await tx.outboxEntry.create({ data: outboxColumns('receipt', receipt) });
         if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
-        if (extras.restrict.length > 0) await tx.conversation.updateMany({ where: { id: { in: extras.restrict } }, data: { restricted: true } });
+        if (extras.within) await extras.within(tx);
         // Last, always consent log before audit log: appending takes each log's lock until commit.
         for (const entry of extras.consentEntries) await appendConsentEntry(tx, entry, now);
         await appendAudit(tx, audit);
@@ -163,7 +167,8 @@ export class MessageRepository {
     return rows[0]?.createdAt ?? null;
   }
 
-  async markRejected(id: string, recipient: string, code: string, detail: string | null, signalJws: string, at: Date): Promise<boolean> {
+  /** `recipient` undefined: refused by a node it reached by mistake (see the inbound pipeline). */
+  async markRejected(id: string, recipient: string | undefined, code: string, detail: string | null, signalJws: string, at: Date): Promise<boolean> {
     const { count } = await this.prisma.message.updateMany({
       where: { id, direction: 'out', toCode: recipient, status: { in: ['queued', 'sent'] } },
       data: { status: 'rejected', rejectedAt: at, reasonCode: code, reasonDetail: detail, receiptJws: signalJws },
@@ -194,7 +199,7 @@ export class MessageRepository {
     });
   }
 
-  async isOurs(id: string, recipient: string): Promise<boolean> {
+  async isOurs(id: string, recipient: string | undefined): Promise<boolean> {
     return (await this.prisma.message.count({ where: { id, direction: 'out', toCode: recipient } })) === 1;
   }
 }

@@ -1,3 +1,5 @@
+// Longer than 250 lines: one loader checks every contract file against the others (models, billing,
+// agreements, shelters); split up, the checks would live apart from what they check.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +41,17 @@ export interface DeadlineRule {
   metBy: string[];
 }
 
+/** A model that bills stays names them as data: nothing in code knows the stay model's names. */
+export interface BillingRule {
+  stayModel: string;
+  /** This model's role → the stay model's role held by the same municipality. */
+  roles: Record<string, string>;
+  opens: { type: string; citizen: string; shelterId: string; date: string };
+  closes: { type: string; date: string };
+  /** A stay whose conversation is in one of these states is not billed (e.g. declined). */
+  notBilledIn: string[];
+}
+
 export interface CollaborationModel {
   id: string;
   title: string;
@@ -49,6 +62,7 @@ export interface CollaborationModel {
   agreement?: 'between-roles' | 'any-model';
   messageTypes: Record<string, Omit<MessageTypeRule, 'model'>>;
   deadlines: DeadlineRule[];
+  bills?: BillingRule;
 }
 
 export interface Agreement {
@@ -132,6 +146,8 @@ export class Contracts {
       }
     }
 
+    for (const model of this.models.values()) this.checkBilling(model);
+
     for (const file of jsonFiles(path.join(dir, 'agreements'))) {
       const where = path.join('contracts', 'agreements', file);
       const agreement = readJson(dir, path.join('agreements', file)) as Agreement;
@@ -160,6 +176,30 @@ export class Contracts {
         if (!model.messageTypes[type]) throw new ContractError(where, `deadline ${d.id} names ${type}, which the model does not define`);
       }
     }
+  }
+
+  /** A billing declaration must name the stay model's roles, types and states. */
+  private checkBilling(model: CollaborationModel): void {
+    const bills = model.bills;
+    if (!bills) return;
+    const where = `contracts/models/${model.id}`;
+    const stays = this.models.get(bills.stayModel);
+    if (!stays) throw new ContractError(where, `bills stays of model "${bills.stayModel}", which does not exist`);
+    for (const [ours, theirs] of Object.entries(bills.roles)) {
+      if (!model.roles.includes(ours) || !stays.roles.includes(theirs)) throw new ContractError(where, `bills.roles maps ${ours} → ${theirs}, which the models do not have`);
+    }
+    for (const type of [bills.opens.type, bills.closes.type]) {
+      if (!stays.messageTypes[type]) throw new ContractError(where, `bills names ${type}, which ${stays.id} does not define`);
+    }
+    for (const state of bills.notBilledIn) {
+      if (!stays.states.includes(state)) throw new ContractError(where, `bills.notBilledIn names state "${state}", which ${stays.id} does not list`);
+    }
+  }
+
+  /** The model that bills stays, with its billing declaration. */
+  billing(): { model: string; rule: BillingRule } {
+    for (const model of this.models.values()) if (model.bills) return { model: model.id, rule: model.bills };
+    throw new Error('No collaboration model bills stays');
   }
 
   private checkAgreement(agreement: Agreement, where: string): void {

@@ -33,9 +33,13 @@ export function newEnvelope(fields: Omit<Envelope, 'id' | 'createdAt' | 'expires
   };
 }
 
-export function signalFor(original: Pick<Envelope, 'id' | 'from' | 'to' | 'conversationId'>, type: 'receipt' | 'error', payload: Record<string, unknown>, now = new Date()): Envelope {
+/**
+ * A receipt or error signal about `original`, from the node that sends it (`us`), which is not the
+ * original's `to` when a message was refused as not addressed to us.
+ */
+export function signalFor(original: Pick<Envelope, 'id' | 'from' | 'conversationId'>, us: string, type: 'receipt' | 'error', payload: Record<string, unknown>, now = new Date()): Envelope {
   return newEnvelope(
-    { type, from: original.to, to: original.from, conversationId: original.conversationId, inReplyTo: original.id, payload },
+    { type, from: us, to: original.from, conversationId: original.conversationId, inReplyTo: original.id, payload },
     now,
   );
 }

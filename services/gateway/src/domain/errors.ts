@@ -5,6 +5,7 @@ export const refusals = {
   unauthenticated: { status: 401, title: 'A valid bearer token is required' },
   role_forbidden: { status: 403, title: 'Your role may not do this' },
   body_malformed: { status: 400, title: 'The request body is not valid JSON' },
+  request_invalid: { status: 400, title: 'The request is malformed' },
   request_too_large: { status: 413, title: 'The request body is too large' },
   not_found: { status: 404, title: 'Not found' },
   query_invalid: { status: 400, title: 'A query parameter is invalid' },
@@ -66,14 +67,17 @@ export class Refusal extends Error {
   }
 }
 
-/** A failure of something we depend on (database, broker): the same input may succeed later. */
-export class TransientError extends Error {
-  readonly permanent = false;
-  constructor(message: string, readonly cause?: unknown) {
-    super(message);
-  }
-}
-
+/**
+ * The one place that decides what happens after a failure: a Refusal is permanent (dead-letter it,
+ * answer 4xx, never retry: bullmq's UnrecoverableError plays the same part); anything else is a
+ * failure of something we depend on (database, broker) or a bug, and is retried with backoff.
+ */
 export function isPermanent(error: unknown): error is Refusal {
   return error instanceof Refusal;
+}
+
+/** Exponential backoff with jitter (half fixed, half random), so many deliveries that failed together do not retry together. */
+export function backoffMs(attempt: number, policy: { firstDelayMs: number; maxDelayMs: number }, random = Math.random): number {
+  const ceiling = Math.min(policy.firstDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }

@@ -1,8 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Role } from '../config/index.ts';
 import { Refusal } from '../domain/errors.ts';
-import type { TokenRepository } from '../data/tokens.ts';
-import type { Caller } from '../pipeline/context.ts';
+import type { Caller, Parts } from '../parts.ts';
+import { authenticate } from '../use-cases/tokens.ts';
 
 /** Counts failed authentications per client address in a sliding minute. */
 export class FailureLimiter {
@@ -25,25 +25,22 @@ export class FailureLimiter {
  * Bearer tokens looked up by their SHA-256 hash; unknown, expired and revoked tokens are 401.
  * A client that keeps failing is answered 429 before its token is even looked at.
  */
-export function bearerAuth(tokens: TokenRepository, limiter: FailureLimiter, now: () => Date) {
+export function bearerAuth(deps: Pick<Parts, 'tokens' | 'now'>, limiter: FailureLimiter) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const client = req.ip ?? 'unknown';
-    const at = now();
+    const at = deps.now();
     if (limiter.blocked(client, at.getTime())) return next(new Refusal('too_many_failures'));
     const match = /^Bearer ([^\s]+)$/i.exec(req.get('authorization') ?? '');
-    const refuse = (detail: string) => {
+    const refuse = (refusal: Refusal) => {
       limiter.fail(client, at.getTime());
-      next(new Refusal('unauthenticated', detail));
+      next(refusal);
     };
-    if (!match) return refuse('send Authorization: Bearer <token>');
+    if (!match) return refuse(new Refusal('unauthenticated', 'send Authorization: Bearer <token>'));
     try {
-      const token = await tokens.findByToken(match[1]!);
-      if (!token) return refuse('the token is not valid');
-      if (token.revokedAt) return refuse('the token was revoked');
-      if (token.expiresAt && token.expiresAt.getTime() <= at.getTime()) return refuse('the token has expired');
-      res.locals.caller = { subject: `token:${token.id.slice(0, 8)}:${token.role}`, role: token.role } satisfies Caller;
+      res.locals.caller = (await authenticate(deps, match[1]!)) satisfies Caller;
       next();
     } catch (error) {
+      if (error instanceof Refusal) return refuse(error);
       next(error);
     }
   };

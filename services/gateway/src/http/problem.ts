@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import { Refusal, refusals, type RefusalCode, type SchemaProblem } from '../domain/errors.ts';
 
 /** RFC 9457 problem details with the stable `code` of domain/errors.ts. */
-export function sendProblem(res: Response, code: RefusalCode, detail?: string, problems?: SchemaProblem[]): void {
-  const { status, title } = refusals[code];
+export function sendProblem(res: Response, code: RefusalCode, detail?: string, problems?: SchemaProblem[], statusOverride?: number): void {
+  const { title } = refusals[code];
+  const status = statusOverride ?? refusals[code].status;
   res
     .status(status)
     .type('application/problem+json')
@@ -18,6 +19,10 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
     if (error?.type === 'entity.too.large') return sendProblem(res, 'request_too_large', `limit ${error.limit} bytes`);
     if (error?.type === 'entity.parse.failed') return sendProblem(res, 'body_malformed');
     if (error?.type === 'encoding.unsupported' || error?.status === 415) return sendProblem(res, 'body_malformed', 'unsupported encoding');
+    // Anything else that carries its own 4xx (a malformed URL escape, a body that is not what it claims) keeps it.
+    const status = Number(error?.status ?? error?.statusCode);
+    if (Number.isInteger(status) && status >= 400 && status < 500) return sendProblem(res, 'request_invalid', undefined, undefined, status);
+    // An unknown error is ours: logged without its stack, answered with no internals.
     log.error({ err: (error as Error)?.message, method: req.method, route: req.route?.path }, 'request failed');
     sendProblem(res, 'internal_error');
   };

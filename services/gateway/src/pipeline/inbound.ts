@@ -1,13 +1,15 @@
 import type jose from 'node-jose';
-import { parseCompactJws, verifyWith, type PublicJwk } from '../crypto/jws.ts';
-import { copenhagenDate } from '../domain/calendar.ts';
+import { brokerUserName } from '../config/broker-names.ts';
+import { parseCompactJws, verifyWith } from '../crypto/jws.ts';
 import { Refusal } from '../domain/errors.ts';
 import { errorType, isSignal, receiptType, signalFor, type Envelope } from '../domain/envelope.ts';
 import { planMessage, type ConversationPlan } from '../domain/conversation.ts';
 import { categoriesIn, citizenCpr } from '../domain/consent.ts';
 import type { ConsentEntryInput } from '../data/consents.ts';
-import { afterInvoiceReceived } from './invoice-records.ts';
-import { runSteps, type PipelineDeps, type Step } from './context.ts';
+import type { Parts } from '../parts.ts';
+import { runSteps, type Step } from './steps.ts';
+
+export type InboundDeps = Pick<Parts, 'municipality' | 'settings' | 'schemas' | 'contracts' | 'trust' | 'messages' | 'conversations' | 'consents' | 'outbox' | 'audit' | 'handlers' | 'metrics' | 'log' | 'now' | 'events' | 'nudgeRelay'>;
 
 export interface InboundDelivery {
   body: Buffer;
@@ -38,19 +40,18 @@ interface InboundContext {
   envelope?: Envelope;
   plan?: ConversationPlan;
   consentEntries?: ConsentEntryInput[];
-  restrict?: string[];
   outcome?: InboundOutcome;
 }
 
-/** At most maxMessageBytes (256 KiB by default), before anything is parsed. */
-const limitSize: Step<InboundContext> = (ctx, deps) => {
-  if (ctx.delivery.body.length > deps.maxMessageBytes) {
-    throw new Refusal('message_too_large', `${ctx.delivery.body.length} bytes, limit ${deps.maxMessageBytes}`);
+/** At most settings.maxMessageBytes (256 KiB by default), before anything is parsed. */
+const limitSize: Step<InboundContext, InboundDeps> = (ctx, deps) => {
+  if (ctx.delivery.body.length > deps.settings.maxMessageBytes) {
+    throw new Refusal('message_too_large', `${ctx.delivery.body.length} bytes, limit ${deps.settings.maxMessageBytes}`);
   }
 };
 
 /** A compact JWS with alg ES256 and a kid. */
-const parseJws: Step<InboundContext> = (ctx) => {
+const parseJws: Step<InboundContext, InboundDeps> = (ctx) => {
   ctx.jws = ctx.delivery.body.toString('utf8').trim();
   const parsed = parseCompactJws(ctx.jws);
   ctx.kid = parsed.kid;
@@ -58,43 +59,49 @@ const parseJws: Step<InboundContext> = (ctx) => {
 };
 
 /** The kid names an active key of the municipality the message claims to come from. */
-const findSenderKey: Step<InboundContext> = async (ctx, deps) => {
+const findSenderKey: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   ctx.key = await deps.trust.keyFor(ctx.kid!, ctx.claims!.from);
 };
 
 /** The signature verifies with that key alone; from here on the claims are the verified ones. */
-const verifySignature: Step<InboundContext> = async (ctx, deps) => {
+const verifySignature: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   const verified = await verifyWith(ctx.key!, ctx.jws!);
   deps.schemas.assertValid('envelope', verified, '', 'envelope_invalid');
   ctx.envelope = verified as unknown as Envelope;
 };
 
 /** The broker-validated user that published it is the claimed municipality's own broker user. */
-const checkTransportSender: Step<InboundContext> = (ctx, deps) => {
+const checkTransportSender: Step<InboundContext, InboundDeps> = (ctx, deps) => {
   const prefix = deps.settings.brokerUserPrefix;
   if (!prefix) return;
-  const expected = `${prefix}${ctx.envelope!.from}`;
+  const expected = brokerUserName(prefix, ctx.envelope!.from);
   if (ctx.delivery.userId !== expected) {
     throw new Refusal('transport_sender_mismatch', `published by broker user ${ctx.delivery.userId ?? '(none)'}, expected ${expected}`);
   }
 };
 
 /** Addressed to this node. */
-const checkRecipient: Step<InboundContext> = (ctx, deps) => {
+const checkRecipient: Step<InboundContext, InboundDeps> = (ctx, deps) => {
   if (ctx.envelope!.to !== deps.municipality) {
     throw new Refusal('wrong_recipient', `addressed to ${ctx.envelope!.to}, this node is ${deps.municipality}`);
   }
 };
 
 /** Not past its expiry. */
-const checkExpiry: Step<InboundContext> = (ctx) => {
+const checkExpiry: Step<InboundContext, InboundDeps> = (ctx) => {
   if (new Date(ctx.envelope!.expiresAt).getTime() < ctx.now.getTime()) {
     throw new Refusal('message_expired', `expired at ${ctx.envelope!.expiresAt}`);
   }
 };
 
+/**
+ * Who may refuse a message of ours: its addressee, or, for a message that reached the wrong node
+ * (`wrong_recipient`), the node it reached, which knows its id only because it holds it.
+ */
+const refusedBy = (signal: Envelope) => ((signal.payload as { code?: string }).code === 'wrong_recipient' ? undefined : signal.from);
+
 /** A receipt or error signal updates the message we sent, and ends the pipeline. */
-const handleSignal: Step<InboundContext> = async (ctx, deps) => {
+const handleSignal: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   const e = ctx.envelope!;
   if (!isSignal(e.type)) return;
   deps.schemas.assertValid(e.type, e.payload, '/payload');
@@ -105,9 +112,9 @@ const handleSignal: Step<InboundContext> = async (ctx, deps) => {
     updated = createdAt !== null;
     if (createdAt) deps.metrics.deliveryLatency.observe((ctx.now.getTime() - createdAt.getTime()) / 1000);
   } else {
-    updated = await deps.messages.markRejected(messageId, e.from, e.payload.code as string, (e.payload.detail as string | undefined) ?? null, ctx.jws!, ctx.now);
+    updated = await deps.messages.markRejected(messageId, refusedBy(e), e.payload.code as string, (e.payload.detail as string | undefined) ?? null, ctx.jws!, ctx.now);
   }
-  if (!updated && !(await deps.messages.isOurs(messageId, e.from))) {
+  if (!updated && !(await deps.messages.isOurs(messageId, e.type === receiptType ? e.from : refusedBy(e)))) {
     throw new Refusal('unsolicited_signal', `${e.type} for a message not sent to ${e.from}`);
   }
   if (updated) deps.events.emit(e.type === receiptType ? 'delivered' : 'rejected', messageId);
@@ -116,21 +123,21 @@ const handleSignal: Step<InboundContext> = async (ctx, deps) => {
 };
 
 /** A message id stored before is a replay or a redelivery: acknowledged, not processed again. */
-const checkReplay: Step<InboundContext> = async (ctx, deps) => {
+const checkReplay: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   if ((await deps.messages.countInbound(ctx.envelope!.id)) === 0) return;
   ctx.outcome = { kind: 'duplicate', envelope: ctx.envelope! };
   return 'done';
 };
 
 /** The payload matches the schema of its type, and a collaboration model defines the type. */
-const validatePayload: Step<InboundContext> = (ctx, deps) => {
+const validatePayload: Step<InboundContext, InboundDeps> = (ctx, deps) => {
   const e = ctx.envelope!;
   if (!deps.contracts.rule(e.type) || !deps.schemas.has(e.type)) throw new Refusal('unknown_type', `type ${e.type}`);
   deps.schemas.assertValid(e.type, e.payload, '/payload');
 };
 
 /** The model, the conversation's state and a valid partner agreement allow it: the same rules as on send. */
-const checkContract: Step<InboundContext> = async (ctx, deps) => {
+const checkContract: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   const e = ctx.envelope!;
   const existing = await deps.conversations.find(e.conversationId);
   const started = existing ? await deps.conversations.startedDeadlines(e.conversationId) : new Set<string>();
@@ -140,22 +147,11 @@ const checkContract: Step<InboundContext> = async (ctx, deps) => {
 /**
  * A consent-based message names the sender's consent (the sender's log is the authority) and is
  * recorded in our consent log as received under it; a consent the sender withdrew is refused.
- * A consent.withdrawn notice is recorded and restricts the conversations it names.
  */
-const checkLegalBasis: Step<InboundContext> = async (ctx, deps) => {
+const checkLegalBasis: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   const e = ctx.envelope!;
   const rule = deps.contracts.rule(e.type)!;
   ctx.consentEntries = [];
-  ctx.restrict = [];
-  if (e.type === 'consent.withdrawn') {
-    const p = e.payload as { consentId: string; withdrawnAt: string; conversationIds: string[] };
-    ctx.consentEntries.push({ kind: 'withdrawal-received', consentId: p.consentId, body: { sender: e.from, messageId: e.id, withdrawnAt: p.withdrawnAt, conversationIds: p.conversationIds } });
-    for (const id of p.conversationIds) {
-      const c = await deps.conversations.find(id);
-      if (c && Object.values(c.roles).includes(e.from)) ctx.restrict.push(id);
-    }
-    return;
-  }
   if (rule.legalBasis.kind !== 'consent') return;
   if (!e.consentId) throw new Refusal('consent_missing', `${e.type} arrived without consentId`);
   if (await deps.consents.withdrawalReceived(e.consentId, e.from)) throw new Refusal('consent_withdrawn', `${e.from} withdrew consent ${e.consentId}`);
@@ -168,28 +164,20 @@ const checkLegalBasis: Step<InboundContext> = async (ctx, deps) => {
 };
 
 /**
- * A key rotation must be signed with the key it replaces; the announced key goes into the trust
- * store, approved at once when an agreement with the sender says so, else left for an admin.
+ * Stored once with its receipt queued, its conversation change, its type's handler (a key
+ * announcement, an invoice reconciled, a withdrawal recorded, …) and its audit entry, in one
+ * transaction; a known id is a replay and is not processed again.
  */
-const acceptKeyAnnouncement: Step<InboundContext> = async (ctx, deps) => {
+const store: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   const e = ctx.envelope!;
-  if (e.type !== 'trust.key-rotation') return;
-  const announcement = e.payload as { newKey: PublicJwk; validFrom: string; replacesKid: string };
-  if (announcement.replacesKid !== ctx.kid) {
-    throw new Refusal('key_announcement_invalid', `signed with ${ctx.kid}, announces a replacement for ${announcement.replacesKid}`);
-  }
-  const automatic = deps.contracts.automaticKeyRotation(deps.municipality, e.from, copenhagenDate(ctx.now));
-  const outcome = await deps.trust.acceptAnnouncement(e.from, announcement, automatic, deps.settings.keyOverlapMs, ctx.now);
-  deps.log.info({ from: e.from, kid: announcement.newKey.kid, outcome }, 'key rotation announced');
-};
-
-/** Stored once with its receipt queued and its audit entry, in one transaction; a known id is a replay and is not processed again. */
-const store: Step<InboundContext> = async (ctx, deps) => {
-  const e = ctx.envelope!;
-  const receipt = signalFor(e, receiptType, { messageId: e.id, receivedAt: ctx.now.toISOString() }, ctx.now);
+  const receipt = signalFor(e, deps.municipality, receiptType, { messageId: e.id, receivedAt: ctx.now.toISOString() }, ctx.now);
   const { legalBasis } = deps.contracts.rule(e.type)!;
   const audit = { actor: `node:${e.from}`, action: 'message.receive', outcome: 'accepted' as const, messageId: e.id, detail: { type: e.type, from: e.from, legalBasis: `${legalBasis.kind}: ${legalBasis.reference}`, consentId: e.consentId } };
-  const stored = await deps.messages.storeInbound(e, ctx.jws!, receipt, ctx.now, audit, ctx.plan, { consentEntries: ctx.consentEntries ?? [], restrict: ctx.restrict ?? [], signingKid: ctx.kid });
+  const stored = await deps.messages.storeInbound(e, ctx.jws!, receipt, ctx.now, audit, ctx.plan, {
+    consentEntries: ctx.consentEntries ?? [],
+    signingKid: ctx.kid,
+    within: deps.handlers.within('received', e, { now: ctx.now, signingKid: ctx.kid }),
+  });
   ctx.outcome = { kind: stored ? 'accepted' : 'duplicate', envelope: e };
   if (stored) deps.nudgeRelay();
 };
@@ -207,7 +195,6 @@ export const inboundSteps = [
   validatePayload,
   checkContract,
   checkLegalBasis,
-  acceptKeyAnnouncement,
   store,
 ] as const;
 
@@ -216,7 +203,7 @@ export const inboundSteps = [
  * verified) and the message is not itself a signal, a signed error signal goes back.
  * Any other error is transient and propagates for the consumer to retry.
  */
-export async function receiveMessage(deps: PipelineDeps, delivery: InboundDelivery): Promise<InboundOutcome> {
+export async function receiveMessage(deps: InboundDeps, delivery: InboundDelivery): Promise<InboundOutcome> {
   const ctx: InboundContext = { delivery, now: deps.now() };
   try {
     await runSteps(inboundSteps, ctx, deps);
@@ -224,15 +211,13 @@ export async function receiveMessage(deps: PipelineDeps, delivery: InboundDelive
     if (!(error instanceof Refusal)) throw error;
     const e = ctx.envelope;
     if (e && !isSignal(e.type)) {
-      await deps.outbox.enqueue('error', signalFor(e, errorType, { messageId: e.id, code: error.code, detail: error.detail?.slice(0, 2000) }, ctx.now));
+      await deps.outbox.enqueue('error', signalFor(e, deps.municipality, errorType, { messageId: e.id, code: error.code, detail: error.detail?.slice(0, 2000) }, ctx.now));
       deps.nudgeRelay();
     }
     throw new InboundRefused(error, e);
   }
   const outcome = ctx.outcome!;
   const e = outcome.envelope;
-  // Idempotent follow-up work on what was stored; a transient failure here is retried like any other.
-  if (outcome.kind !== 'signal') await afterInvoiceReceived(deps, e);
   if (outcome.kind === 'accepted') {
     deps.metrics.accepted.inc({ type: e.type });
     deps.log.info({ messageId: e.id, type: e.type, from: e.from }, 'message accepted');

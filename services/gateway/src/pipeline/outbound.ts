@@ -5,8 +5,10 @@ import { planMessage, type ConversationPlan } from '../domain/conversation.ts';
 import { assertConsentCovers } from '../domain/consent.ts';
 import { ConversationChanged, type ConversationRecord } from '../data/conversations.ts';
 import type { MessageRecord } from '../data/messages.ts';
-import { afterInvoiceSent } from './invoice-records.ts';
-import { runSteps, type Caller, type PipelineDeps, type Step } from './context.ts';
+import type { Caller, Parts } from '../parts.ts';
+import { runSteps, type Step } from './steps.ts';
+
+export type OutboundDeps = Pick<Parts, 'municipality' | 'schemas' | 'contracts' | 'conversations' | 'consents' | 'messages' | 'audit' | 'handlers' | 'metrics' | 'log' | 'now' | 'nudgeRelay'>;
 
 /** What a caller posts to `POST /messages`. */
 export interface SendRequest {
@@ -29,12 +31,12 @@ interface OutboundContext {
 }
 
 /** The request has the shape of an envelope the caller may fill in. */
-const validateRequest: Step<OutboundContext> = (ctx, deps) => {
+const validateRequest: Step<OutboundContext, OutboundDeps> = (ctx, deps) => {
   deps.schemas.assertValid('send-request', ctx.request, '', 'schema_invalid');
 };
 
 /** The type belongs to a collaboration model, and the caller's role may send it. */
-const checkRole: Step<OutboundContext> = (ctx, deps) => {
+const checkRole: Step<OutboundContext, OutboundDeps> = (ctx, deps) => {
   const rule = deps.contracts.rule(ctx.request.type as string);
   if (!rule) throw new Refusal('unknown_type', `type ${String(ctx.request.type)}`);
   if (!rule.userRoles.includes(ctx.caller.role)) {
@@ -44,12 +46,12 @@ const checkRole: Step<OutboundContext> = (ctx, deps) => {
 };
 
 /** The payload matches the schema of its message type. */
-const validatePayload: Step<OutboundContext> = (ctx, deps) => {
+const validatePayload: Step<OutboundContext, OutboundDeps> = (ctx, deps) => {
   deps.schemas.assertValid(ctx.request.type as string, ctx.request.payload, '/payload');
 };
 
 /** The envelope as it will be signed: the contract and the deadlines are judged on it. */
-const buildEnvelope: Step<OutboundContext> = (ctx, deps) => {
+const buildEnvelope: Step<OutboundContext, OutboundDeps> = (ctx, deps) => {
   const r = ctx.request as unknown as SendRequest;
   ctx.envelope = newEnvelope(
     { type: r.type, from: deps.municipality, to: r.to, conversationId: r.conversationId, inReplyTo: r.inReplyTo, consentId: r.consentId, payload: r.payload },
@@ -58,7 +60,7 @@ const buildEnvelope: Step<OutboundContext> = (ctx, deps) => {
 };
 
 /** The model, the conversation's state and a valid partner agreement allow it. */
-const checkContract: Step<OutboundContext> = async (ctx, deps) => {
+const checkContract: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => {
   const e = ctx.envelope!;
   const existing = await deps.conversations.find(e.conversationId);
   const started = existing ? await deps.conversations.startedDeadlines(e.conversationId) : new Set<string>();
@@ -71,7 +73,7 @@ const checkContract: Step<OutboundContext> = async (ctx, deps) => {
  * citizen, purpose, recipient and the information sent; nothing under a consent or in reply goes
  * into a conversation whose consent was withdrawn.
  */
-const checkLegalBasis: Step<OutboundContext> = async (ctx, deps) => {
+const checkLegalBasis: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => {
   const rule = ctx.rule!;
   const e = ctx.envelope!;
   if (rule.legalBasis.kind !== 'statute' && ctx.existing?.restricted) {
@@ -82,13 +84,16 @@ const checkLegalBasis: Step<OutboundContext> = async (ctx, deps) => {
   assertConsentCovers(await deps.consents.find(e.consentId), e, rule, deps.now());
 };
 
-/** Message, outbox row, audit entry and conversation change in one transaction; the relay signs and publishes. */
-const store: Step<OutboundContext> = async (ctx, deps) => {
+/**
+ * Message, outbox row, conversation change, the type's handler (an invoice kept as sent, …) and the
+ * audit entry in one transaction; the relay signs and publishes.
+ */
+const store: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => {
   const e = ctx.envelope!;
   const legalBasis = `${ctx.rule!.legalBasis.kind}: ${ctx.rule!.legalBasis.reference}`;
   const audit = { actor: ctx.caller.subject, action: 'message.send', outcome: 'accepted' as const, messageId: e.id, detail: { type: e.type, to: e.to, legalBasis, consentId: e.consentId } };
   try {
-    ctx.stored = await deps.messages.storeOutbound(e, audit, ctx.plan);
+    ctx.stored = await deps.messages.storeOutbound(e, audit, ctx.plan, deps.handlers.within('sent', e, { now: deps.now() }));
   } catch (error) {
     // Two sends raced in one conversation: this one was planned on a state that is gone.
     if (error instanceof ConversationChanged) throw new Refusal('state_forbids', 'the conversation changed meanwhile; look at it again and resend');
@@ -99,7 +104,7 @@ const store: Step<OutboundContext> = async (ctx, deps) => {
 
 export const outboundSteps = [validateRequest, checkRole, validatePayload, buildEnvelope, checkContract, checkLegalBasis, store] as const;
 
-export async function sendMessage(deps: PipelineDeps, caller: Caller, request: unknown): Promise<MessageRecord> {
+export async function sendMessage(deps: OutboundDeps, caller: Caller, request: unknown): Promise<MessageRecord> {
   const ctx: OutboundContext = { caller, request: (request ?? {}) as Record<string, unknown> };
   try {
     await runSteps(outboundSteps, ctx, deps);
@@ -111,7 +116,6 @@ export async function sendMessage(deps: PipelineDeps, caller: Caller, request: u
     throw error;
   }
   const stored = ctx.stored!;
-  await afterInvoiceSent(deps, ctx.envelope!);
   deps.log.info({ messageId: stored.id, type: stored.type, to: stored.to }, 'message queued');
   return stored;
 }

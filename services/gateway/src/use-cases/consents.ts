@@ -2,11 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Consent, ConsentGiven, ConsentWithdrawal } from '../domain/consent.ts';
 import { consentStatus } from '../domain/consent.ts';
 import { Refusal } from '../domain/errors.ts';
-import type { Caller, PipelineDeps } from './context.ts';
-import { sendMessage } from './outbound.ts';
+import type { Caller, Parts } from '../parts.ts';
+import { sendMessage, type OutboundDeps } from '../pipeline/outbound.ts';
 
-export function findConsent(deps: PipelineDeps, id: string): Promise<Consent | null> {
-  return deps.consents.find(id);
+type Deps = Pick<Parts, 'schemas' | 'contracts' | 'consents' | 'audit' | 'now'>;
+type WithdrawDeps = Deps & Pick<Parts, 'messages' | 'conversations'> & OutboundDeps;
+
+export async function findConsent(deps: Pick<Parts, 'consents'>, id: string): Promise<Consent> {
+  const consent = await deps.consents.find(id);
+  if (!consent) throw new Refusal('not_found', 'no consent with that id');
+  return consent;
 }
 
 export function consentView(consent: Consent, now: Date) {
@@ -14,7 +19,7 @@ export function consentView(consent: Consent, now: Date) {
 }
 
 /** Records a consent as given; the CPR goes to the consent log, never to the audit log. */
-export async function recordConsent(deps: PipelineDeps, caller: Caller, request: unknown): Promise<Consent> {
+export async function recordConsent(deps: Deps, caller: Caller, request: unknown): Promise<Consent> {
   deps.schemas.assertValid('consent-request', request);
   const given = { ...(request as Omit<ConsentGiven, 'recordedBy'>), recordedBy: caller.subject };
   if (!deps.contracts.models.has(given.purpose)) throw new Refusal('schema_invalid', `/purpose: no collaboration model ${given.purpose}`, [{ pointer: '/purpose', message: 'must name a collaboration model' }]);
@@ -32,10 +37,9 @@ export async function recordConsent(deps: PipelineDeps, caller: Caller, request:
  * in the outbox under it are cancelled, the conversations are restricted, and every municipality
  * that received data under it gets a signed consent.withdrawn notice.
  */
-export async function withdrawConsent(deps: PipelineDeps, caller: Caller, id: string, request: unknown): Promise<{ consent: Consent; notified: string[] }> {
+export async function withdrawConsent(deps: WithdrawDeps, caller: Caller, id: string, request: unknown): Promise<{ consent: Consent; notified: string[] }> {
   deps.schemas.assertValid('consent-withdrawal', request);
   const consent = await findConsent(deps, id);
-  if (!consent) throw new Refusal('not_found', 'no consent with that id');
   if (consent.withdrawal) throw new Refusal('consent_withdrawn', `already withdrawn ${consent.withdrawal.withdrawnAt}`);
   const body = request as { withdrawnAt?: string; method: ConsentWithdrawal['method']; note?: string };
   const withdrawal: ConsentWithdrawal = { withdrawnAt: body.withdrawnAt ?? deps.now().toISOString(), method: body.method, note: body.note, recordedBy: caller.subject };
@@ -56,6 +60,11 @@ export async function withdrawConsent(deps: PipelineDeps, caller: Caller, id: st
   return { consent: { ...consent, withdrawal }, notified: recipients };
 }
 
-export function consentsOfCitizen(deps: PipelineDeps, cpr: string): Promise<Consent[]> {
+export function consentsOfCitizen(deps: Pick<Parts, 'consents'>, cpr: string): Promise<Consent[]> {
   return deps.consents.ofCitizen(cpr);
+}
+
+/** Walks the consent log's hash chain. */
+export function verifyConsentLog(deps: Pick<Parts, 'consents'>) {
+  return deps.consents.verify();
 }

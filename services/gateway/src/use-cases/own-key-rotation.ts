@@ -1,15 +1,20 @@
 import { copenhagenDate } from '../domain/calendar.ts';
-import type { Caller, PipelineDeps } from './context.ts';
-import { sendMessage } from './outbound.ts';
+import { Refusal } from '../domain/errors.ts';
+import type { Caller, Parts } from '../parts.ts';
+import { sendMessage, type OutboundDeps } from '../pipeline/outbound.ts';
+
+type Deps = OutboundDeps & Pick<Parts, 'ownKeys' | 'settings'>;
 
 /**
  * Makes the node's next key and announces it to every partner in a trust.key-rotation message
  * signed with the current key. The node keeps signing with the current key until validFrom, so
  * partners have the new key before they meet it; they keep the old one for the overlap after.
  */
-export async function rotateOwnKey(deps: PipelineDeps, caller: Caller): Promise<{ kid: string; validFrom: string; replacesKid: string; announcedTo: string[] }> {
+export async function rotateOwnKey(deps: Deps, caller: Caller): Promise<{ kid: string; validFrom: string; replacesKid: string; announcedTo: string[] }> {
   const now = deps.now();
   const current = deps.ownKeys.signingKey(now);
+  const pending = deps.ownKeys.status().next;
+  if (pending) throw new Refusal('key_state_forbids', `a rotation to ${pending.kid} is under way until ${pending.validFrom}`);
   const validFrom = new Date(now.getTime() + deps.settings.keyRotationLeadMs);
   const next = await deps.ownKeys.prepareNext(validFrom);
   const partners = deps.contracts.partnersOf(deps.municipality, copenhagenDate(now));

@@ -1,7 +1,9 @@
 import { addWorkingDays, copenhagenDate } from '../domain/calendar.ts';
 import { deadlineStatus, type DeadlineStatus } from '../domain/conversation.ts';
 import type { DeadlineRecord } from '../data/conversations.ts';
-import type { PipelineDeps } from './context.ts';
+import type { Parts } from '../parts.ts';
+
+type Deps = Pick<Parts, 'conversations' | 'audit' | 'metrics' | 'log' | 'now'>;
 
 export interface DeadlineView {
   conversationId: string;
@@ -35,6 +37,13 @@ export function deadlineView(d: DeadlineRecord, today: string): DeadlineView {
   };
 }
 
+/** Deadlines of every conversation, or of one, in a state: earliest due first. */
+export async function listDeadlines(deps: Pick<Parts, 'conversations' | 'now'>, filter: { conversationId?: string; state?: string } = {}) {
+  const today = copenhagenDate(deps.now());
+  const views = (await deps.conversations.deadlines({ conversationId: filter.conversationId })).map((d) => deadlineView(d, today));
+  return { today, deadlines: views.filter((d) => !filter.state || d.state === filter.state) };
+}
+
 /**
  * Raises an alert once for every deadline that passes unmet (log warning, audit entry, metric),
  * and keeps the overdue gauge current at each scrape.
@@ -42,7 +51,7 @@ export function deadlineView(d: DeadlineRecord, today: string): DeadlineView {
 export class DeadlineWatch {
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly deps: PipelineDeps, intervalMs = 60_000) {
+  constructor(private readonly deps: Deps, intervalMs = 60_000) {
     const today = () => copenhagenDate(deps.now());
     deps.metrics.sources.countOverdue = () => deps.conversations.countOverdue(today());
     this.timer = setInterval(() => void this.check().catch((error) => deps.log.warn({ err: (error as Error).message }, 'deadline check failed')), intervalMs);

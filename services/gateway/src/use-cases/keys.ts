@@ -2,17 +2,24 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import jose from 'node-jose';
 import { Refusal } from '../domain/errors.ts';
-import type { KeyRepository, KeyStatus, PartnerKeyRecord } from '../data/keys.ts';
-import type { AuditRepository } from '../data/audit.ts';
-import type { MessageRepository } from '../data/messages.ts';
-import { thumbprint, type PublicJwk } from './jws.ts';
+import { appendAudit, type AuditEvent } from '../data/audit.ts';
+import type { Tx } from '../data/db.ts';
+import { KeyRepository, type KeyStatus, type PartnerKeyRecord } from '../data/keys.ts';
+import { thumbprint, type PublicJwk } from '../crypto/jws.ts';
+import { phoneFingerprint, publicP256 } from '../crypto/keys.ts';
+import { municipalityNames } from '../config/municipalities.ts';
+import type { Caller, Parts } from '../parts.ts';
 
-/** SHA-256 of the RFC 7638 form, first 20 bytes as 10 groups of 4 hex digits: easy to read out on the phone. */
-export async function phoneFingerprint(jwk: object): Promise<string> {
-  const key = await jose.JWK.asKey(jwk);
-  const hex = Buffer.from(await key.thumbprint('SHA-256')).toString('hex').toUpperCase().slice(0, 40);
-  return hex.match(/.{4}/g)!.join(' ');
+export { phoneFingerprint };
+
+interface LifecycleParts {
+  keys: KeyRepository;
+  record: (event: AuditEvent) => Promise<void>;
+  /** Flags inbound messages verified with a key that is being revoked; returns how many. */
+  flagRevokedKey?: (kid: string) => Promise<number>;
 }
+
+type CacheEntry = { municipality: string; status: string; key: jose.JWK.Key };
 
 export interface KeyView {
   kid: string;
@@ -47,29 +54,31 @@ export async function keyView(k: PartnerKeyRecord): Promise<KeyView> {
   };
 }
 
-function publicP256(candidate: PublicJwk, source: string) {
-  if (candidate.kty !== 'EC' || candidate.crv !== 'P-256' || 'd' in candidate) {
-    throw new Refusal('key_invalid', `${source}: key ${String(candidate.kid)} is not a public P-256 key`);
-  }
-  if (typeof candidate.kid !== 'string' || !candidate.kid) throw new Refusal('key_invalid', `${source}: a key has no kid`);
-  const { kid, kty, crv, x, y } = candidate;
-  return { kid, kty, crv, x, y, alg: 'ES256', use: 'sig' };
-}
-
 /**
- * Partner public keys. A key verifies only messages of its own municipality and only while
- * active: node-jose would otherwise verify with any key in a shared keystore that matches the kid.
- * Every change is audited.
+ * The life of partner keys: import (pending), approve, revoke, retire, announcements of rotation;
+ * and the look-up of the key that verifies a message. A key verifies only messages of its own
+ * municipality and only while active: node-jose would otherwise verify with any key in a shared
+ * keystore that matches the kid. Every change is audited.
  */
-export class TrustStore {
-  // Keys change only through this store, which clears the cache on every change.
-  private readonly cache = new Map<string, { municipality: string; status: string; key: jose.JWK.Key }>();
+export class KeyLifecycle {
+  private readonly keys: KeyRepository;
+  private readonly audit: { record: (event: AuditEvent) => Promise<void> };
+  private readonly messages?: { flagRevokedKey: (kid: string) => Promise<number> };
 
   constructor(
-    private readonly keys: KeyRepository,
-    private readonly audit: AuditRepository,
-    private readonly messages?: MessageRepository,
-  ) {}
+    parts: LifecycleParts,
+    // Keys change only through this class, which clears the shared cache on every change.
+    private readonly cache = new Map<string, CacheEntry>(),
+  ) {
+    this.keys = parts.keys;
+    this.audit = { record: parts.record };
+    if (parts.flagRevokedKey) this.messages = { flagRevokedKey: parts.flagRevokedKey };
+  }
+
+  /** The same lifecycle inside a transaction: what it changes commits with the message that caused it. */
+  within(tx: Tx): KeyLifecycle {
+    return new KeyLifecycle({ keys: new KeyRepository(tx), record: (event) => appendAudit(tx, event) }, this.cache);
+  }
 
   async keyFor(kid: string, claimedMunicipality: unknown): Promise<jose.JWK.Key> {
     let entry = this.cache.get(kid);
@@ -192,4 +201,36 @@ export class TrustStore {
     for (const key of due) await this.change(key.kid, 'key-watch', 'key.retire', { status: 'retired', reason: 'replaced by rotation' });
     return due.map((k) => k.kid);
   }
+}
+
+type KeyDeps = Pick<Parts, 'municipality' | 'trust' | 'ownKeys' | 'settings' | 'now'>;
+
+/** The node's own key with its read-aloud fingerprint, and every partner key. */
+export async function listKeys(deps: KeyDeps) {
+  const partners = await Promise.all((await deps.trust.list()).map(keyView));
+  const own = deps.ownKeys.signingKey(deps.now());
+  return { own: { ...deps.ownKeys.status(), fingerprint: await phoneFingerprint(own.publicJwk) }, partners };
+}
+
+/** A partner's key (a JWK, or a JWKS) arrives pending; an admin approves it after comparing fingerprints. */
+export async function importPartnerKey(deps: KeyDeps, caller: Caller, request: unknown): Promise<KeyView[]> {
+  const body = (request ?? {}) as { municipality?: string; jwk?: object; jwks?: { keys?: unknown }; expiresAt?: string };
+  if (!body.municipality || !municipalityNames.has(body.municipality)) throw new Refusal('schema_invalid', '/municipality: must be a municipality code', [{ pointer: '/municipality', message: 'must be a municipality code' }]);
+  if (body.municipality === deps.municipality) throw new Refusal('key_invalid', "this node's own keys are not partner keys");
+  const expiresAt = body.expiresAt ? new Date(body.expiresAt) : undefined;
+  if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new Refusal('schema_invalid', '/expiresAt: must be a date-time', [{ pointer: '/expiresAt', message: 'must be a date-time' }]);
+  const jwks = body.jwks ?? (body.jwk ? { keys: [body.jwk] } : undefined);
+  if (!jwks) throw new Refusal('schema_invalid', 'send jwk or jwks', [{ pointer: '/jwk', message: 'must have jwk or jwks' }]);
+  const created = await deps.trust.importJwks(body.municipality, jwks, 'pending', `admin ${caller.subject}`, { expiresAt });
+  return Promise.all((await deps.trust.list({ municipality: body.municipality })).filter((k) => created.includes(k.kid)).map(keyView));
+}
+
+export async function approveKey(deps: KeyDeps, caller: Caller, kid: string): Promise<KeyView> {
+  return keyView(await deps.trust.approve(kid, caller.subject, deps.settings.keyOverlapMs, deps.now()));
+}
+
+export async function revokeKey(deps: KeyDeps, caller: Caller, kid: string, request: unknown): Promise<KeyView> {
+  const reason = (request as { reason?: unknown } | undefined)?.reason;
+  if (typeof reason !== 'string' || reason.trim().length === 0) throw new Refusal('schema_invalid', '/reason: a revocation needs a reason', [{ pointer: '/reason', message: 'is required' }]);
+  return keyView(await deps.trust.revoke(kid, reason.slice(0, 500), caller.subject));
 }

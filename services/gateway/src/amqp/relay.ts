@@ -1,6 +1,9 @@
 import { sign } from '../crypto/jws.ts';
-import { routingKeyFor, type Broker } from '../amqp/broker.ts';
-import type { PipelineDeps } from './context.ts';
+import { routingKeyFor } from '../config/broker-names.ts';
+import type { Parts } from '../parts.ts';
+import type { Broker } from './broker.ts';
+
+type Deps = Pick<Parts, 'outbox' | 'ownKeys' | 'audit' | 'metrics' | 'log' | 'now'>;
 
 /**
  * Outbox relay: signs queued envelopes (JWS ES256), publishes them persistent with publisher
@@ -15,7 +18,7 @@ export class OutboxRelay {
   private poller?: NodeJS.Timeout;
 
   constructor(
-    private readonly deps: PipelineDeps,
+    private readonly deps: Deps,
     private readonly broker: () => Broker,
     private readonly batchSize = 100,
     pollMs = 1000,

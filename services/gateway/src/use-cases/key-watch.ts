@@ -1,5 +1,7 @@
 import { addWorkingDays, copenhagenDate } from '../domain/calendar.ts';
-import type { PipelineDeps } from './context.ts';
+import type { Parts } from '../parts.ts';
+
+type Deps = Pick<Parts, 'trust' | 'metrics' | 'log' | 'now'>;
 
 const expiryWarningMs = 60 * 24 * 3600 * 1000;
 
@@ -10,7 +12,7 @@ export interface KeyAlerts {
   keysPendingTooLong: { kid: string; municipality: string; since: string }[];
 }
 
-export async function keyAlerts(deps: PipelineDeps): Promise<KeyAlerts> {
+export async function keyAlerts(deps: Pick<Parts, 'trust' | 'now'>): Promise<KeyAlerts> {
   const now = deps.now();
   const today = copenhagenDate(now);
   const keys = await deps.trust.list();
@@ -28,7 +30,7 @@ export async function keyAlerts(deps: PipelineDeps): Promise<KeyAlerts> {
 export class KeyWatch {
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly deps: PipelineDeps, intervalMs: number) {
+  constructor(private readonly deps: Deps, intervalMs: number) {
     deps.metrics.sources.keyAlerts = () => keyAlerts(deps);
     this.timer = setInterval(() => void this.check().catch((error) => deps.log.warn({ err: (error as Error).message }, 'key check failed')), intervalMs);
     this.timer.unref();

@@ -1,0 +1,46 @@
+import { Router, type Request } from 'express';
+import { roles } from '../../config/index.ts';
+import { Refusal } from '../../domain/errors.ts';
+import type { Parts } from '../../parts.ts';
+import { findMessage, listMessages, sendMessage, type Direction, type MessageFilter, type MessageStatus } from '../../use-cases/messages.ts';
+import type { SendDeps as OutboundDeps } from '../../use-cases/messages.ts';
+import { allow, callerOf } from '../auth.ts';
+import { one, uuid } from '../query.ts';
+
+const statuses: MessageStatus[] = ['queued', 'sent', 'delivered', 'rejected', 'failed', 'accepted'];
+
+function messageFilter(query: Request['query']): MessageFilter {
+  const direction = one(query, 'direction');
+  if (direction !== undefined && direction !== 'in' && direction !== 'out') throw new Refusal('query_invalid', 'direction must be in or out');
+  const status = one(query, 'status');
+  if (status !== undefined && !statuses.includes(status as MessageStatus)) throw new Refusal('query_invalid', `status must be one of ${statuses.join(', ')}`);
+  const conversationId = one(query, 'conversationId');
+  if (conversationId !== undefined && !uuid.test(conversationId)) throw new Refusal('query_invalid', 'conversationId must be a UUID');
+  const type = one(query, 'type');
+  if (type !== undefined && !/^[a-z.-]{1,64}$/.test(type)) throw new Refusal('query_invalid', 'type is not a message type name');
+  const limit = Number(one(query, 'limit') ?? 100);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new Refusal('query_invalid', 'limit must be 1 to 1000');
+  return { direction: direction as Direction | undefined, status: status as MessageStatus | undefined, conversationId, type, limit };
+}
+
+export function messageRoutes(deps: OutboundDeps & Pick<Parts, 'messages'>): Router {
+  const router = Router();
+
+  // Which role may send which type is the collaboration model's decision, made in the pipeline.
+  router.post('/messages', allow(...roles), async (req, res) => {
+    const message = await sendMessage(deps, callerOf(res), req.body);
+    res.status(202).location(`/messages/${message.id}`).json({ id: message.id, conversationId: message.conversationId, status: message.status });
+  });
+
+  router.get('/messages/:id', allow(...roles), async (req, res) => {
+    const id = req.params.id as string;
+    if (!uuid.test(id)) throw new Refusal('not_found', 'no message with that id');
+    res.json(await findMessage(deps, id));
+  });
+
+  router.get('/messages', allow(...roles), async (req, res) => {
+    res.json({ messages: await listMessages(deps, messageFilter(req.query)) });
+  });
+
+  return router;
+}

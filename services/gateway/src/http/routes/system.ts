@@ -1,0 +1,30 @@
+import { Router } from 'express';
+import type { PublicJwk } from '../../crypto/jws.ts';
+import type { Parts } from '../../parts.ts';
+import { keyAlerts } from '../../use-cases/key-watch.ts';
+
+export interface HealthProbe {
+  (): Promise<{ database: 'up' | 'down'; broker: 'up' | 'down' }>;
+}
+
+/** Unauthenticated: health for supervisors, metrics for Prometheus, the public keys for partners. */
+export function systemRoutes(deps: Pick<Parts, 'municipality' | 'metrics' | 'trust' | 'now'> & { health: HealthProbe; publicJwks: () => { keys: PublicJwk[] } }): Router {
+  const router = Router();
+
+  router.get('/health', async (_req, res) => {
+    const checks = await deps.health();
+    const up = checks.database === 'up' && checks.broker === 'up';
+    const alerts = checks.database === 'up' ? await keyAlerts(deps) : undefined;
+    res.status(up ? 200 : 503).json({ status: up ? 'up' : 'down', municipality: deps.municipality, checks, alerts });
+  });
+
+  router.get('/.well-known/jwks.json', (_req, res) => {
+    res.json(deps.publicJwks());
+  });
+
+  router.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  return router;
+}
