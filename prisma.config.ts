@@ -1,5 +1,6 @@
 // Prisma CLI configuration: the JS schema engine with a driver adapter, so no engine binary is
-// downloaded (see shared/notes/prisma-offline.md). PGLITE_DIR selects the embedded database.
+// downloaded (Prisma 6.19 with `engine: "js"` runs its WebAssembly schema engine from the npm
+// package; Prisma 7 CLIs try to download one). PGLITE_DIR selects the embedded database.
 import { defineConfig } from 'prisma/config';
 
 // The CLI insists on a postgresql:// URL even when the adapter is PGlite; unset, it tries a download.
