@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { sign } from '../../services/gateway/src/crypto/jws.ts';
@@ -7,13 +6,21 @@ import { TestFederation, eventually } from '../helpers/nodes.ts';
 import { BrokerProbe } from '../helpers/broker.ts';
 import { noticeEnvelope, noticeRequest } from '../helpers/messages.ts';
 import { cutDatabase, restoreDatabase } from '../helpers/postgres.ts';
+import { PrivateRabbit } from '../helpers/private-services.ts';
 
-const rabbitmqctl = (...args: string[]) => execFileSync('rabbitmqctl', args, { stdio: 'pipe', timeout: 60_000 });
-
+// The broker this test stops is its own private RabbitMQ node, never the machine's shared one.
 describe('when the broker restarts while messages are queued', () => {
-  const federation = new TestFederation();
-  beforeAll(() => federation.start(['101', '165']), 60_000);
-  afterAll(() => federation.stop());
+  let rabbit: PrivateRabbit;
+  let federation: TestFederation;
+  beforeAll(async () => {
+    rabbit = await PrivateRabbit.start();
+    federation = new TestFederation({ amqpUrl: rabbit.url, rabbitNode: rabbit.name });
+    await federation.start(['101', '165']);
+  }, 180_000);
+  afterAll(async () => {
+    await federation?.stop();
+    await rabbit?.stop();
+  }, 60_000);
 
   it('then every message arrives once and København sees all delivered', async () => {
     const send = async () => {
@@ -31,7 +38,7 @@ describe('when the broker restarts while messages are queued', () => {
       return true;
     });
 
-    rabbitmqctl('stop_app');
+    await rabbit.stopApp();
     let inOutbox: string[] = [];
     try {
       await eventually('København notices the broker is gone', async () => !federation.get('101').node.broker.isUp);
@@ -39,7 +46,7 @@ describe('when the broker restarts while messages are queued', () => {
       inOutbox = [await send(), await send(), await send()];
       for (const id of inOutbox) expect((await kbh().messages.find(id))?.status).toBe('queued');
     } finally {
-      rabbitmqctl('start_app');
+      await rabbit.startApp();
     }
 
     const alb = await federation.restartNode('165');
