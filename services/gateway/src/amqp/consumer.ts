@@ -2,6 +2,7 @@ import type { Delivery, Broker } from './broker.ts';
 import { parseCompactJws } from '../crypto/jws.ts';
 import { InboundRefused, receiveMessage } from '../pipeline/inbound.ts';
 import type { PipelineDeps } from '../pipeline/context.ts';
+import type { DatabaseGate } from './database-gate.ts';
 
 export interface RetryPolicy {
   attempts: number;
@@ -25,6 +26,7 @@ export class InboundConsumer {
     private readonly deps: PipelineDeps,
     private readonly broker: () => Broker,
     private readonly retry: RetryPolicy = defaultRetryPolicy,
+    private readonly gate?: DatabaseGate,
   ) {}
 
   private readonly conversationTails = new Map<string, Promise<void>>();
@@ -57,9 +59,17 @@ export class InboundConsumer {
         return;
       } catch (error) {
         if (error instanceof InboundRefused) {
+          if (!this.broker().isLive(delivery)) return;
           await this.refuse(delivery, error);
           ack();
           return;
+        }
+        // issue 12: a retry loop ends with its channel (the broker redelivers); an outage waits, spending no attempt.
+        if (!this.broker().isLive(delivery)) return;
+        if (await this.gate?.outage()) {
+          attempt--;
+          if (this.stopping || !this.broker().isLive(delivery)) return;
+          continue;
         }
         if (attempt >= this.retry.attempts || this.stopping) {
           if (this.stopping) return; // unacked: redelivered to the next consumer
@@ -113,6 +123,7 @@ export class InboundConsumer {
 
   async drain(): Promise<void> {
     this.stopping = true;
+    this.gate?.stop();
     for (const wake of [...this.sleepers]) wake();
     await Promise.allSettled([...this.inFlight]);
   }
