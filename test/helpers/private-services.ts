@@ -144,6 +144,14 @@ export class PrivateRabbit {
     await this.launch();
   }
 
+  /** Closes every client connection of one broker user, as a network cut would. */
+  async closeConnectionsOf(user: string): Promise<number> {
+    const lines = (await this.ctl('list_connections', 'pid', 'user', '--no-table-headers', '--silent')).trim().split('\n');
+    const pids = lines.map((l) => l.split('\t')).filter(([, u]) => u === user).map(([pid]) => pid!);
+    for (const pid of pids) await this.ctl('close_connection', pid, 'fault test');
+    return pids.length;
+  }
+
   /** Stops the node and removes its folders. */
   async stop(): Promise<void> {
     await this.ctl('stop').catch(() => undefined);

@@ -125,6 +125,10 @@ export class Broker extends EventEmitter {
     return channel !== undefined && channel === this.consumer;
   }
 
+  get isConsuming(): boolean {
+    return this.consumerTag !== undefined;
+  }
+
   /** Stops taking deliveries (those already taken stay unacked on the channel). */
   async pauseConsuming(): Promise<void> {
     this.paused = true;
