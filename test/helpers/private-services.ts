@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import pg from 'pg';
 
 const run = promisify(execFile);
 
@@ -212,6 +213,30 @@ export class PrivatePostgres {
 
   private pgCtl(...args: string[]): Promise<string> {
     return this.asPostgres(pgBin('pg_ctl'), '-D', this.dataDir, ...args);
+  }
+
+  private templateReady?: Promise<void>;
+
+  async query(sql: string, database = 'postgres'): Promise<pg.QueryResult> {
+    const client = new pg.Client({ connectionString: this.url(database) });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      return await client.query(sql);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /** A database migrated with the real Prisma CLI (a copy of a template migrated once); returns its URL. */
+  async createDatabase(name: string): Promise<string> {
+    this.templateReady ??= (async () => {
+      await this.query('CREATE DATABASE kb_template');
+      await run('npx', ['prisma', 'migrate', 'deploy'], { env: { ...process.env, PGLITE_DIR: '', DATABASE_URL: this.url('kb_template') }, timeout: 180_000 });
+    })();
+    await this.templateReady;
+    await this.query(`CREATE DATABASE ${name} TEMPLATE kb_template`);
+    return this.url(name);
   }
 
   /** The server's postmaster PID (from its pid file). */

@@ -128,7 +128,7 @@ describe('when the channel of a delivery that is being retried is lost', () => {
   beforeAll(async () => {
     federation = new TestFederation({ amqpUrl: rabbit.url, rabbitNode: rabbit.name });
     probe = new BrokerProbe(federation.exchange, () => federation.brokerUrl('101'), rabbit.url);
-    await federation.start(['101', '165'], { retry: { attempts: 4, firstDelayMs: 1000, maxDelayMs: 1000 } });
+    await federation.start(['101', '165'], { retry: { attempts: 3, firstDelayMs: 5000, maxDelayMs: 5000 } });
   }, 60_000);
   afterAll(async () => {
     await probe?.close();
@@ -143,13 +143,14 @@ describe('when the channel of a delivery that is being retried is lost', () => {
       await probe.publish('165', jws);
       await eventually('a first retry', async () => ((await alb.node.deps.metrics.retries.get()).values[0]?.value ?? 0) >= 1);
       expect(await rabbit.closeConnectionsOf(`${federation.brokerPrefix}165`)).toBe(1);
-      await probe.waitForDeadLetter('165', jws);
-      // Long enough for the first loop to have used up its own attempts (4 × 1 s) had it gone on.
-      await new Promise((r) => setTimeout(r, 4000));
+      // Had the first loop gone on, it would dead-letter its copy about 10 s after the publish, and the
+      // redelivered copy (same conversation, so it waits for the first loop) a full budget (10 s) later.
+      await eventually('a dead letter', async () => (await probe.deadLetters('165')).some((d) => d.body === jws), 40_000);
+      await new Promise((r) => setTimeout(r, 13_000));
       const dead = (await probe.deadLetters('165')).filter((d) => d.body === jws);
       expect(dead.map((d) => d.code)).toEqual(['retries_exhausted']);
     } finally {
       await failInboundStores(alb.databaseName, false);
     }
-  }, 60_000);
+  }, 90_000);
 });

@@ -72,7 +72,10 @@ export function createApp(deps: HttpDeps): express.Express {
     const checks = await deps.health();
     const up = checks.database === 'up' && checks.broker === 'up';
     const alerts = checks.database === 'up' ? await keyAlerts(pipeline) : undefined;
-    res.status(up ? 200 : 503).json({ status: up ? 'up' : 'down', municipality: pipeline.municipality, checks, alerts });
+    // issue 12: while down, a code and Retry-After as on every other 503.
+    const code = up ? undefined : checks.database !== 'up' ? 'database_unavailable' : 'broker_unavailable';
+    if (code) res.set('Retry-After', '5');
+    res.status(up ? 200 : 503).json({ status: up ? 'up' : 'down', ...(code ? { code } : {}), municipality: pipeline.municipality, checks, alerts });
   });
 
   app.get('/.well-known/jwks.json', (_req, res) => {
