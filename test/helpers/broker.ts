@@ -19,11 +19,12 @@ export class BrokerProbe {
   constructor(
     private readonly exchange: string,
     private readonly publishUrl: () => string = () => amqpUrl,
+    private readonly adminUrl: string = amqpUrl,
   ) {}
 
   private async ch(): Promise<amqp.ConfirmChannel> {
     if (!this.channel) {
-      this.connection = await amqp.connect(amqpUrl);
+      this.connection = await amqp.connect(this.adminUrl);
       this.channel = await this.connection.createConfirmChannel();
     }
     return this.channel;

@@ -32,6 +32,11 @@ export interface TestNode {
  * own test (so queue names never collide), trusting each other's keys as the federation does.
  */
 export class TestFederation {
+  /** `amqpUrl` / `rabbitNode`: a private RabbitMQ node (test/helpers/private-services.ts) instead of the shared one. */
+  constructor(private readonly services: { amqpUrl?: string; rabbitNode?: string; createDatabase?: () => ReturnType<typeof createTestDatabase> } = {}) {}
+  get amqpUrl(): string {
+    return this.services.amqpUrl ?? amqpUrl;
+  }
   readonly exchange = `kbtest-${randomBytes(4).toString('hex')}`;
   /** Each node gets its own broker user, as in production: `<prefix><code>`. */
   readonly brokerPrefix = `kbt${randomBytes(3).toString('hex')}-`;
@@ -65,14 +70,14 @@ export class TestFederation {
 
   async startNode(code: string, options: NodeOptions & { waitForBroker?: boolean } = {}, env: Record<string, string> = {}): Promise<TestNode> {
     mkdirSync(this.trustDir, { recursive: true });
-    const brokerUser = await createBrokerUser(code, this.exchange, this.brokerPrefix);
+    const brokerUser = await createBrokerUser(code, this.exchange, this.brokerPrefix, undefined, this.services.rabbitNode);
     this.brokerUsers.set(code, brokerUser);
-    const db = await createTestDatabase();
+    const db = await (this.services.createDatabase ?? createTestDatabase)();
     this.drops.push(db.drop);
     const config = loadConfig({
       KB_MUNICIPALITY: code,
       PORT: '0',
-      AMQP_URL: urlFor(amqpUrl, brokerUser),
+      AMQP_URL: urlFor(this.amqpUrl, brokerUser),
       KB_BROKER_USER_PREFIX: this.brokerPrefix,
       KB_EXCHANGE: this.exchange,
       DATABASE_URL: db.url,
@@ -126,7 +131,7 @@ export class TestFederation {
   brokerUrl(code: string): string {
     const user = this.brokerUsers.get(code);
     if (!user) throw new Error(`no broker user for ${code}`);
-    return urlFor(amqpUrl, user);
+    return urlFor(this.amqpUrl, user);
   }
 
   get(code: string): TestNode {
@@ -139,14 +144,14 @@ export class TestFederation {
     for (const n of this.nodes.values()) await n.node.stop().catch(() => undefined);
     this.nodes.clear();
     for (const drop of this.drops) await drop().catch(() => undefined);
-    await deleteBrokerObjects(this.exchange, ['101', '147', '151', '159', '161', '165', '657']);
-    for (const user of this.brokerUsers.values()) await deleteBrokerUser(user.user);
+    await deleteBrokerObjects(this.exchange, ['101', '147', '151', '159', '161', '165', '657'], this.amqpUrl).catch(() => undefined);
+    for (const user of this.brokerUsers.values()) await deleteBrokerUser(user.user, this.services.rabbitNode);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
-export async function deleteBrokerObjects(exchange: string, codes: string[]): Promise<void> {
-  const connection = await amqp.connect(amqpUrl);
+export async function deleteBrokerObjects(exchange: string, codes: string[], url = amqpUrl): Promise<void> {
+  const connection = await amqp.connect(url);
   try {
     for (const code of codes) {
       const names = brokerNames(exchange, code);

@@ -13,7 +13,12 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const node = await createNode(config);
+  const node = await createNode(config, {
+    onFatal: (reason) => {
+      console.error(`Gateway ${config.municipality} cannot recover (${reason}); exiting so its supervisor restarts it.`);
+      process.exit(1);
+    },
+  });
   const url = await node.start();
   console.log(`Kommunebro gateway ${config.municipality} on ${url}`);
   let stopping = false;

@@ -8,7 +8,8 @@ import { InboundConsumer, defaultRetryPolicy, type RetryPolicy } from './amqp/co
 import { OutboxRelay } from './amqp/relay.ts';
 import { OwnKeys } from './crypto/own-keys.ts';
 import { AuditRepository } from './data/audit.ts';
-import { openDatabase, type Database } from './data/db.ts';
+import { openDatabase, prefetchFor, type Database } from './data/db.ts';
+import { DatabaseGate } from './amqp/database-gate.ts';
 import { KeyRepository } from './data/keys.ts';
 import { MessageRepository } from './data/messages.ts';
 import { ConversationRepository } from './data/conversations.ts';
@@ -31,6 +32,8 @@ export interface NodeOptions {
   log?: Logger;
   now?: () => Date;
   retry?: RetryPolicy;
+  /** Called when the database stays unreachable too long (main.ts exits so a supervisor restarts the node). */
+  onFatal?: (reason: string) => void;
 }
 
 export type GatewayNode = Awaited<ReturnType<typeof createNode>>;
@@ -47,7 +50,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const schemas = new SchemaRegistry();
   const contracts = new Contracts(config.contractDir);
   const ownKeys = await OwnKeys.load(config.keyDir, config.municipality);
-  const db: Database = await openDatabase(config);
+  const db: Database = await openDatabase({ ...config, log });
   const keys = new KeyRepository(db.prisma);
   const audit = new AuditRepository(db.prisma);
   const tokens = new TokenRepository(db.prisma);
@@ -83,8 +86,10 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     events: new EventEmitter().setMaxListeners(0),
     nudgeRelay: () => relay?.nudge(),
   };
-  const consumer = new InboundConsumer(parts, () => broker, options.retry ?? defaultRetryPolicy);
-  const broker = new Broker(config.amqpUrl, brokerNames(config.exchange, config.municipality), log, consumer.handle);
+  const probe = () => withTimeout(db.ping(), 2000).then(() => true, () => false);
+  const gate = new DatabaseGate(probe, () => broker, log, (ms) => (options.onFatal ?? ((reason) => log.error(reason)))(`the database has not answered for ${Math.round(ms / 1000)} s`));
+  const consumer = new InboundConsumer(parts, () => broker, options.retry ?? defaultRetryPolicy, gate);
+  const broker = new Broker(config.amqpUrl, brokerNames(config.exchange, config.municipality), log, consumer.handle, prefetchFor(db));
   relay = new OutboxRelay(parts, () => broker);
   const deadlineWatch = new DeadlineWatch(parts);
   const keyWatch = new KeyWatch(parts, config.keyWatchMs);

@@ -16,21 +16,23 @@ export interface BrokerUser {
  * its own queue and dead-letter exchange, and read (consume, bind from) only those. Uses
  * rabbitmqctl on the local RabbitMQ; idempotent (an existing user gets the new password).
  */
-export async function createBrokerUser(municipality: string, exchange: string, prefix: string, password = randomBytes(18).toString('hex')): Promise<BrokerUser> {
+export async function createBrokerUser(municipality: string, exchange: string, prefix: string, password = randomBytes(18).toString('hex'), rabbitNode?: string): Promise<BrokerUser> {
+  const ctl = (...args: string[]) => run('rabbitmqctl', [...(rabbitNode ? ['-n', rabbitNode] : []), ...args]);
   const user = brokerUserName(prefix, municipality);
   const permissions = brokerPermissions(exchange, municipality);
   try {
-    await run('rabbitmqctl', ['add_user', user, password]);
+    await ctl('add_user', user, password);
   } catch (error) {
     if (!String((error as { stderr?: string }).stderr ?? error).includes('already exists')) throw error;
-    await run('rabbitmqctl', ['change_password', user, password]);
+    await ctl('change_password', user, password);
   }
-  await run('rabbitmqctl', ['set_permissions', '-p', '/', user, permissions.configure, permissions.write, permissions.read]);
+  await ctl('set_permissions', '-p', '/', user, permissions.configure, permissions.write, permissions.read);
   return { municipality, user, password };
 }
 
-export async function deleteBrokerUser(user: string): Promise<void> {
-  await run('rabbitmqctl', ['delete_user', user]).catch(() => undefined);
+/** `rabbitNode`: another local node than the default one (fault tests run a private node). */
+export async function deleteBrokerUser(user: string, rabbitNode?: string): Promise<void> {
+  await run('rabbitmqctl', [...(rabbitNode ? ['-n', rabbitNode] : []), 'delete_user', user]).catch(() => undefined);
 }
 
 /** An AMQP URL for the node's own broker user on the same host. */

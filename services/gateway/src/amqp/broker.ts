@@ -23,6 +23,11 @@ export class Broker extends EventEmitter {
   private returned = new Set<string>();
   private reconnectTimer?: NodeJS.Timeout;
   private readonly user: string;
+  /** Paused while the database is down (amqp/database-gate.ts): no consumer on the inbox. */
+  private paused = false;
+  private consumerTag?: string;
+  /** The channel each delivery came on: its ack and its retries are only good while that channel lives. */
+  private readonly channelOf = new WeakMap<Delivery, amqp.Channel>();
 
   constructor(
     private readonly url: string,
@@ -65,13 +70,11 @@ export class Broker extends EventEmitter {
       await consumer.prefetch(this.prefetch);
       // An ack must go to the channel that delivered: after a reconnect the old tag is unknown, and
       // the broker redelivers what was not acked anyway.
-      const ackOn = (d: Delivery) => () => {
-        if (this.consumer === consumer) consumer.ack(d);
-      };
-      await consumer.consume(this.names.inbox, (d) => d && this.onDelivery(d, ackOn(d)), { noAck: false });
       this.connection = connection;
       this.publisher = publisher;
       this.consumer = consumer;
+      this.consumerTag = undefined;
+      if (!this.paused) await this.consume(consumer);
       this.log.info({ inbox: this.names.inbox }, 'broker connected');
       this.emit('up');
     } catch (error) {
@@ -79,6 +82,46 @@ export class Broker extends EventEmitter {
       this.log.warn({ err: (error as Error).message, retryInMs: delay }, 'broker unreachable');
       this.reconnectTimer = setTimeout(() => void this.connect(attempt + 1), delay);
     }
+  }
+
+  private async consume(consumer: amqp.Channel): Promise<void> {
+    const ackOn = (d: Delivery) => () => {
+      if (this.consumer === consumer) consumer.ack(d);
+    };
+    const { consumerTag } = await consumer.consume(
+      this.names.inbox,
+      (d) => {
+        if (!d) return;
+        this.channelOf.set(d, consumer);
+        this.onDelivery(d, ackOn(d));
+      },
+      { noAck: false },
+    );
+    this.consumerTag = consumerTag;
+  }
+
+  /** False once the channel that delivered it is gone: the broker redelivers it, so leave it alone. */
+  isLive(delivery: Delivery): boolean {
+    const channel = this.channelOf.get(delivery);
+    return channel !== undefined && channel === this.consumer;
+  }
+
+  get isConsuming(): boolean {
+    return this.consumerTag !== undefined;
+  }
+
+  /** Stops taking deliveries (those already taken stay unacked on the channel). */
+  async pauseConsuming(): Promise<void> {
+    this.paused = true;
+    const { consumer, consumerTag } = this;
+    this.consumerTag = undefined;
+    if (consumer && consumerTag) await consumer.cancel(consumerTag).catch(() => undefined);
+  }
+
+  async resumeConsuming(): Promise<void> {
+    this.paused = false;
+    const consumer = this.consumer;
+    if (consumer && !this.consumerTag) await this.consume(consumer).catch((error) => this.log.warn({ err: (error as Error).message }, 'could not resume consuming'));
   }
 
   private lost(reason: string): void {

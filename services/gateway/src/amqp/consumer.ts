@@ -2,6 +2,7 @@ import type { Delivery, Broker } from './broker.ts';
 import { parseCompactJws } from '../crypto/jws.ts';
 import { backoffMs, isPermanent } from '../domain/errors.ts';
 import { InboundRefused, receiveMessage, type InboundDeps } from '../pipeline/inbound.ts';
+import type { DatabaseGate } from './database-gate.ts';
 
 export interface RetryPolicy {
   attempts: number;
@@ -26,6 +27,7 @@ export class InboundConsumer {
     private readonly deps: InboundDeps,
     private readonly broker: () => Broker,
     private readonly retry: RetryPolicy = defaultRetryPolicy,
+    private readonly gate?: DatabaseGate,
   ) {}
 
   private readonly conversationTails = new Map<string, Promise<void>>();
@@ -58,9 +60,17 @@ export class InboundConsumer {
         return;
       } catch (error) {
         if (error instanceof InboundRefused && isPermanent(error.refusal)) {
+          if (!this.broker().isLive(delivery)) return;
           await this.refuse(delivery, error);
           ack();
           return;
+        }
+        // A retry loop ends with its channel (the broker redelivers); an outage waits, spending no attempt.
+        if (!this.broker().isLive(delivery)) return;
+        if (await this.gate?.outage()) {
+          attempt--;
+          if (this.stopping || !this.broker().isLive(delivery)) return;
+          continue;
         }
         if (this.stopping) return; // unacked: redelivered to the next consumer
         if (attempt >= this.retry.attempts) {
@@ -114,6 +124,7 @@ export class InboundConsumer {
 
   async drain(): Promise<void> {
     this.stopping = true;
+    this.gate?.stop();
     for (const wake of [...this.sleepers]) wake();
     await Promise.allSettled([...this.inFlight]);
   }

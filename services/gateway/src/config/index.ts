@@ -32,6 +32,8 @@ export interface NodeConfig {
   /** How often key retirement and alerts are checked. */
   keyWatchMs: number;
   maxMessageBytes: number;
+  /** PostgreSQL connections per node (KB_DB_POOL_SIZE); the inbound prefetch follows it. */
+  dbPoolSize: number;
   logLevel: string;
 }
 
@@ -108,6 +110,7 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     authFailureLimit: integer(env, 'KB_AUTH_FAILURE_LIMIT', 10, 1, 100000),
     keyWatchMs: integer(env, 'KB_KEY_WATCH_MS', 60_000, 100, 24 * 3600 * 1000),
     maxMessageBytes: integer(env, 'KB_MAX_MESSAGE_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    dbPoolSize: integer(env, 'KB_DB_POOL_SIZE', 10, 3, 1000),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
   };
 }

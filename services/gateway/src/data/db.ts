@@ -1,10 +1,12 @@
-import { PrismaPg } from '@prisma/adapter-pg';
+import type { PrismaPg } from '@prisma/adapter-pg';
+import { pino, type Logger } from 'pino';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.ts';
 import { migrateEmbedded } from './migrate.ts';
 import { installAppendOnlyGuards } from './guards.ts';
 import { mkdirSync } from 'node:fs';
+import { createPool, ReleasingPrismaPg } from './pg-pool.ts';
 
 export type Prisma = PrismaClient;
 /** A transaction's client; PrismaClient itself fits too, so repositories work inside and outside one. */
@@ -16,21 +18,34 @@ export interface Database {
   transaction: TransactionRunner;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Connections the node may hold at once; the inbound prefetch is sized from it (node.ts). */
+  poolSize?: number;
+}
+
+/** Deliveries processed at once: the pool size minus room for the API and the outbox relay. */
+export function prefetchFor(db: Database): number {
+  return db.poolSize ? Math.max(1, db.poolSize - 2) : 64;
 }
 
 /**
  * PostgreSQL when a URL is given (migrated beforehand with `prisma migrate deploy`), else the
  * embedded PGlite folder, which is migrated here.
  */
-export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: string }): Promise<Database> {
+export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: string; dbPoolSize?: number; log?: Logger }): Promise<Database> {
   if (options.databaseUrl) {
-    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 3000 }) });
+    const poolSize = options.dbPoolSize ?? 10;
+    const pool = createPool(options.databaseUrl, poolSize, options.log ?? pino({ level: 'silent' }));
+    const prisma = new PrismaClient({ adapter: new ReleasingPrismaPg(pool) });
     await installAppendOnlyGuards(prisma);
     return {
       prisma,
       transaction: (work) => prisma.$transaction(work),
+      poolSize,
       ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')),
-      close: () => prisma.$disconnect(),
+      close: async () => {
+        await prisma.$disconnect();
+        await pool.end();
+      },
     };
   }
   if (!options.pgliteDir) throw new Error('openDatabase needs a databaseUrl or a pgliteDir');

@@ -39,6 +39,8 @@ export const refusals = {
   message_expired: { status: 400, title: 'The message has expired' },
   unsolicited_signal: { status: 400, title: 'The receipt or error refers to no message sent to its sender' },
   retries_exhausted: { status: 503, title: 'Processing failed repeatedly on a transient error' },
+  database_unavailable: { status: 503, title: 'The database is unreachable for the moment; try again after Retry-After seconds' },
+  broker_unavailable: { status: 503, title: 'The message broker is unreachable for the moment; try again after Retry-After seconds' },
   internal_error: { status: 500, title: 'Internal error' },
 } as const;
 

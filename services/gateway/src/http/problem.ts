@@ -1,6 +1,10 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { Refusal, refusals, type RefusalCode, type SchemaProblem } from '../domain/errors.ts';
+import { isBrokerOutage, isDatabaseOutage } from '../domain/outage.ts';
+
+/** Seconds a client should wait before retrying while the database or broker is down (issue 12). */
+export const retryAfterSeconds = 5;
 
 /** RFC 9457 problem details with the stable `code` of domain/errors.ts. */
 export function sendProblem(res: Response, code: RefusalCode, detail?: string, problems?: SchemaProblem[], statusOverride?: number): void {
@@ -23,6 +27,13 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
     const status = Number(error?.status ?? error?.statusCode);
     if (Number.isInteger(status) && status >= 400 && status < 500) return sendProblem(res, 'request_invalid', undefined, undefined, status);
     // An unknown error is ours: logged without its stack, answered with no internals.
+    // issue 12: an outage is temporary: 503 with Retry-After and a code, never 500.
+    const outage = isDatabaseOutage(error) ? 'database_unavailable' : isBrokerOutage(error) ? 'broker_unavailable' : undefined;
+    if (outage) {
+      log.warn({ code: outage, method: req.method, route: req.route?.path }, 'request refused during an outage');
+      res.set('Retry-After', String(retryAfterSeconds));
+      return sendProblem(res, outage);
+    }
     log.error({ err: (error as Error)?.message, method: req.method, route: req.route?.path }, 'request failed');
     sendProblem(res, 'internal_error');
   };

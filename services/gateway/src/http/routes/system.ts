@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { PublicJwk } from '../../crypto/jws.ts';
 import type { Parts } from '../../parts.ts';
 import { keyAlerts } from '../../use-cases/key-watch.ts';
+import { retryAfterSeconds } from '../problem.ts';
 
 export interface HealthProbe {
   (): Promise<{ database: 'up' | 'down'; broker: 'up' | 'down' }>;
@@ -15,7 +16,10 @@ export function systemRoutes(deps: Pick<Parts, 'municipality' | 'metrics' | 'tru
     const checks = await deps.health();
     const up = checks.database === 'up' && checks.broker === 'up';
     const alerts = checks.database === 'up' ? await keyAlerts(deps) : undefined;
-    res.status(up ? 200 : 503).json({ status: up ? 'up' : 'down', municipality: deps.municipality, checks, alerts });
+    // While down, a code and Retry-After as on every other 503.
+    const code = up ? undefined : checks.database !== 'up' ? 'database_unavailable' : 'broker_unavailable';
+    if (code) res.set('Retry-After', String(retryAfterSeconds));
+    res.status(up ? 200 : 503).json({ status: up ? 'up' : 'down', ...(code ? { code } : {}), municipality: deps.municipality, checks, alerts });
   });
 
   router.get('/.well-known/jwks.json', (_req, res) => {

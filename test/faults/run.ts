@@ -1,0 +1,189 @@
+// The fault run of issue 12: two nodes (sender 101, receiver 165) on a private RabbitMQ node and a
+// private PostgreSQL cluster, N notices while the broker, the nodes and PostgreSQL are made to fail.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import amqp from 'amqplib';
+import { prepareFederationKeys } from '../../services/federation/src/keys.ts';
+import { createBrokerUser, urlFor } from '../../services/gateway/src/amqp/broker-users.ts';
+import { brokerNames } from '../../services/gateway/src/amqp/broker.ts';
+import { consentRequest, noticeRequest } from '../helpers/messages.ts';
+import { freePort, PrivatePostgres, PrivateRabbit } from '../helpers/private-services.ts';
+import { NodeProcess } from './processes.ts';
+import { sendNotices, type SendResult } from './clients.ts';
+
+export interface FaultOptions {
+  count: number;
+  concurrency: number;
+  /** `full`: 3 broker restarts (one kill -9), receiver kill -9 ×3, sender ×1, PostgreSQL ×2; `short`: one of each. */
+  plan: 'full' | 'short';
+  drainTimeoutMs: number;
+  say: (line: string) => void;
+}
+
+export interface FaultFigures {
+  sent: number;
+  accepted: number;
+  delivered: number;
+  lost: number;
+  doubled: number;
+  dead: number;
+  crashes: string[];
+  faults: string[];
+}
+
+export const figuresLine = (f: FaultFigures) =>
+  `faults: ${f.sent} sent, ${f.accepted} accepted, ${f.delivered} delivered, ${f.lost} lost, ${f.doubled} doubled, ${f.dead} dead-lettered`;
+
+const exchange = 'kbfault';
+const prefix = 'kbf';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
+  const { say } = options;
+  const dir = mkdtempSync(path.join(tmpdir(), 'kb-faults-'));
+  say(`Starting a private RabbitMQ node and PostgreSQL cluster (work folder ${dir})`);
+  const [rabbit, postgres] = await Promise.all([PrivateRabbit.start(), PrivatePostgres.start({ maxConnections: 100 })]);
+  const nodes = new Map<string, NodeProcess>();
+  const tokens = { admin: 'fault-admin-token-0123456789', outreach: 'fault-outreach-token-0123456789' };
+  try {
+    await prepareFederationKeys(dir, ['101', '165'], () => undefined);
+    for (const code of ['101', '165']) {
+      const databaseUrl = await postgres.createDatabase(`kb_${code}`);
+      const user = await createBrokerUser(code, exchange, prefix, undefined, rabbit.name);
+      const node = new NodeProcess({
+        code,
+        port: await freePort(),
+        dir: path.join(dir, code),
+        env: {
+          AMQP_URL: urlFor(rabbit.url, user),
+          KB_EXCHANGE: exchange,
+          KB_BROKER_USER_PREFIX: prefix,
+          DATABASE_URL: databaseUrl,
+          PGLITE_DIR: '',
+          KB_KEY_DIR: path.join(dir, code, 'keys'),
+          KB_TRUST_DIR: path.join(dir, 'trust'),
+          KB_TOKENS: `${tokens.admin}=admin,${tokens.outreach}=outreach`,
+        },
+      });
+      await node.start();
+      nodes.set(code, node);
+    }
+    const sender = nodes.get('101')!;
+    const receiver = nodes.get('165')!;
+    const consent = await fetch(`${sender.url}/consents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.outreach}`, 'content-type': 'application/json' },
+      body: JSON.stringify(consentRequest()),
+    });
+    const consentId = ((await consent.json()) as { id: string }).id;
+    const body = (i: number) => {
+      const notice = noticeRequest('165', { consentId });
+      return { ...notice, payload: { ...notice.payload, observed: { ...notice.payload.observed, place: `Fault notice ${i}` } } };
+    };
+
+    const inboxDepth = async (code: string) => {
+      const connection = await amqp.connect(rabbit.url);
+      try {
+        return (await (await connection.createChannel()).checkQueue(brokerNames(exchange, code).inbox)).messageCount;
+      } finally {
+        await connection.close().catch(() => undefined);
+      }
+    };
+    const faults: string[] = [];
+    const fault = async (name: string, act: () => Promise<void>) => {
+      const t0 = Date.now();
+      await act();
+      const line = `${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`;
+      faults.push(line);
+      say(`  fault: ${line}`);
+    };
+    const brokerRestart = () => fault('broker restart (stop_app / start_app)', () => rabbit.restart(2000));
+    const brokerKill = () => fault('broker kill -9', () => rabbit.kill9AndStart(1000));
+    const nodeKill = (node: NodeProcess, name: string) =>
+      fault(`${name} kill -9`, async () => {
+        await node.kill9();
+        await sleep(2000);
+        await node.start();
+      });
+    const postgresRestart = (what: string) => fault(`PostgreSQL restart -m fast ${what}`, () => postgres.restart());
+    // The receiver's database restarts while it works through a backlog (the case that lost messages).
+    const backlogRestart = () =>
+      fault('receiver kill -9, backlog, PostgreSQL restart while it drains', async () => {
+        await receiver.kill9();
+        const want = Math.min(400, Math.max(50, Math.floor(options.count * 0.04)));
+        const until = Date.now() + 120_000;
+        while ((await inboxDepth('165').catch(() => 0)) < want && Date.now() < until) await sleep(250);
+        await receiver.start();
+        await sleep(1500);
+        faults.push(`  (receiver backlog ${await inboxDepth('165').catch(() => -1)} when PostgreSQL restarted)`);
+        await postgres.restart();
+      });
+
+    const plan: [number, () => Promise<void>][] =
+      options.plan === 'full'
+        ? [
+            [0.08, brokerRestart],
+            [0.16, () => nodeKill(receiver, 'receiver')],
+            [0.25, () => postgresRestart('(under load)')],
+            [0.33, brokerKill],
+            [0.42, () => nodeKill(sender, 'sender')],
+            [0.5, () => nodeKill(receiver, 'receiver')],
+            [0.6, backlogRestart],
+            [0.75, brokerRestart],
+          ]
+        : [
+            [0.2, brokerKill],
+            [0.4, () => nodeKill(sender, 'sender')],
+            [0.55, backlogRestart],
+          ];
+
+    say(`Sending ${options.count} notices 101 → 165 from ${options.concurrency} clients (${options.plan} fault plan)`);
+    const progress = { done: 0 };
+    const sending = sendNotices({ url: () => sender.url, token: tokens.outreach, count: options.count, concurrency: options.concurrency, body, progress });
+    for (const [at, act] of plan) {
+      while (progress.done < at * options.count && !sending.finished) await sleep(100);
+      await act();
+    }
+    const sent: SendResult = await sending.result;
+    say(`Sending done: ${sent.accepted.length} accepted, ${sent.refused} refused, ${sent.unknown} with unknown outcome; waiting for the outbox to drain`);
+
+    const drainedBy = Date.now() + options.drainTimeoutMs;
+    for (;;) {
+      const outbox = Number((await postgres.query('SELECT count(*) AS n FROM "OutboxEntry"', 'kb_101')).rows[0].n) + Number((await postgres.query('SELECT count(*) AS n FROM "OutboxEntry"', 'kb_165')).rows[0].n);
+      const open = Number((await postgres.query(`SELECT count(*) AS n FROM "Message" WHERE direction = 'out' AND status IN ('queued', 'sent')`, 'kb_101')).rows[0].n);
+      const depth = (await inboxDepth('165')) + (await inboxDepth('101'));
+      if (outbox === 0 && open === 0 && depth === 0) break;
+      if (Date.now() > drainedBy) {
+        say(`Not drained after ${options.drainTimeoutMs / 1000} s: ${outbox} in outboxes, ${open} sent but not delivered, ${depth} in inboxes`);
+        break;
+      }
+      await sleep(1000);
+    }
+
+    const received = (await postgres.query(`SELECT id, payload->'observed'->>'place' AS place FROM "Message" WHERE direction = 'in' AND type = 'street-sleeper.notice'`, 'kb_165')).rows as { id: string; place: string }[];
+    const ids = new Set(received.map((r) => r.id));
+    const perNotice = new Map<string, number>();
+    for (const r of received) perNotice.set(r.place, (perNotice.get(r.place) ?? 0) + 1);
+    const deadConnection = await amqp.connect(rabbit.url);
+    const deadChannel = await deadConnection.createChannel();
+    let dead = 0;
+    for (const code of ['101', '165']) dead += (await deadChannel.checkQueue(brokerNames(exchange, code).dead)).messageCount;
+    await deadConnection.close();
+    return {
+      sent: options.count,
+      accepted: sent.accepted.length,
+      delivered: perNotice.size,
+      lost: sent.accepted.filter((id) => !ids.has(id)).length,
+      doubled: [...perNotice.values()].reduce((sum, n) => sum + n - 1, 0),
+      dead,
+      crashes: [...nodes.values()].flatMap((n) => n.crashes),
+      faults,
+    };
+  } finally {
+    for (const node of nodes.values()) await node.stop().catch(() => undefined);
+    await rabbit.stop();
+    await postgres.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
