@@ -19,6 +19,7 @@ import { copenhagenDate } from '../domain/calendar.ts';
 import { municipalityName, municipalityNames } from '../config/municipalities.ts';
 import { deadlineView } from '../pipeline/deadlines.ts';
 import { problemHandler } from './problem.ts';
+import { accessLog } from './access-log.ts';
 
 export interface HttpDeps {
   pipeline: PipelineDeps;
@@ -67,6 +68,7 @@ export function createApp(deps: HttpDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(helmet());
+  app.use(accessLog(deps.log, pipeline.metrics.httpDuration));
 
   app.get('/health', async (_req: Request, res: Response) => {
     const checks = await deps.health();

@@ -5,10 +5,12 @@ import { Refusal, refusals, type RefusalCode, type SchemaProblem } from '../doma
 /** RFC 9457 problem details with the stable `code` of domain/errors.ts. */
 export function sendProblem(res: Response, code: RefusalCode, detail?: string, problems?: SchemaProblem[]): void {
   const { status, title } = refusals[code];
+  // The request id (http/access-log.ts): what a caller quotes to support, found in the access log.
+  const requestId = res.getHeader('x-request-id');
   res
     .status(status)
     .type('application/problem+json')
-    .json({ type: `https://kommunebro.dk/problems/${code}`, title, status, code, ...(detail ? { detail } : {}), ...(problems ? { errors: problems } : {}) });
+    .json({ type: `https://kommunebro.dk/problems/${code}`, title, status, code, ...(requestId ? { instance: `urn:uuid:${String(requestId)}` } : {}), ...(detail ? { detail } : {}), ...(problems ? { errors: problems } : {}) });
 }
 
 export function problemHandler(log: Logger): ErrorRequestHandler {
