@@ -16,11 +16,16 @@ export interface BrokerUser {
  * its own queue and dead-letter exchange, and read (consume, bind from) only those. Uses
  * rabbitmqctl on the local RabbitMQ; idempotent (an existing user gets the new password).
  */
-export async function createBrokerUser(municipality: string, exchange: string, prefix: string, password = randomBytes(18).toString('hex')): Promise<BrokerUser> {
-  const user = `${prefix}${municipality}`;
+/** Regexes over resource names: the shared exchange and the node's own inbox, dead queue and dead-letter exchange. */
+export function brokerPermissions(municipality: string, exchange: string): { configure: string; write: string; read: string } {
   const own = `${escape(`${exchange}.${municipality}.`)}(inbox|dead)`;
   const shared = escape(exchange);
-  const permissions = { configure: `^(${shared}|${own})$`, write: `^(${shared}|${own})$`, read: `^(${shared}|${own})$` };
+  return { configure: `^(${shared}|${own})$`, write: `^(${shared}|${own})$`, read: `^(${shared}|${own})$` };
+}
+
+export async function createBrokerUser(municipality: string, exchange: string, prefix: string, password = randomBytes(18).toString('hex')): Promise<BrokerUser> {
+  const user = `${prefix}${municipality}`;
+  const permissions = brokerPermissions(municipality, exchange);
   try {
     await run('rabbitmqctl', ['add_user', user, password]);
   } catch (error) {
