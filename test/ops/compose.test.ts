@@ -7,7 +7,7 @@ import { composeProblems, type ComposeDoc, type Definitions } from './compose-ru
 
 const read = (file: string) => readFileSync(file, 'utf8');
 const compose = () => parse(read('docker-compose.yml'), { merge: true }) as ComposeDoc & Record<string, unknown>;
-const definitions = JSON.parse(read('deploy/rabbitmq/definitions.json')) as Definitions & { users: { name: string; password_hash: string }[] };
+const definitions = JSON.parse(read('deploy/rabbitmq/definitions.json')) as { users: { name: string; password_hash: string }[]; permissions: Definitions['permissions'] };
 const envExample = Object.fromEntries(
   read('.env.example').split('\n').filter((l) => /^[A-Z0-9_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
 );
