@@ -1,11 +1,35 @@
-# One image for every gateway node; the municipality comes from the environment.
-FROM node:20-bookworm-slim
+# One image for every gateway node (docker-compose.yml builds it once); the municipality, its
+# database, broker user and key folder come from the environment.
+
+# Build stage: all dependencies, Prisma client generated, TypeScript compiled to dist/.
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
-COPY prisma.config.ts ./
 RUN npm ci --no-audit --no-fund
-COPY . .
-ENV HOST=0.0.0.0 PORT=8080
+COPY tsconfig.json tsconfig.build.json ./
+COPY services ./services
+RUN npx prisma generate && npm run build
+
+# Runtime stage: production dependencies only (no TypeScript, no tsx, no test tools), compiled
+# JavaScript, the data files the node reads, and an unprivileged user.
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 CHECKPOINT_DISABLE=1 PRISMA_HIDE_UPDATE_MESSAGE=1
+WORKDIR /app
+COPY package.json package-lock.json prisma.config.ts ./
+COPY prisma ./prisma
+# --ignore-scripts: the Prisma client is already generated and compiled into dist/. --omit=optional:
+# TypeScript is an optional peer of Prisma, and would otherwise come along.
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY contracts ./contracts
+COPY schemas ./schemas
+COPY LICENSE ./
+# Mount points owned by the node user, so a fresh named volume mounted there is writable by it.
+RUN mkdir -p /var/lib/kommunebro/keys /var/lib/kommunebro/trust && chown -R node:node /var/lib/kommunebro
+USER node
 EXPOSE 8080
-CMD ["sh", "-c", "npx prisma migrate deploy && exec npx tsx services/gateway/src/main.ts"]
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
+  CMD ["node", "dist/gateway/src/cli/healthcheck.js"]
+# Migrations first (prisma migrate deploy), then the node; see docs/OPERATIONS.md, "Upgrade".
+CMD ["sh", "-c", "node_modules/.bin/prisma migrate deploy && exec node dist/gateway/src/main.js"]

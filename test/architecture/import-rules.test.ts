@@ -10,7 +10,7 @@ const allowed: Record<string, string[]> = {
   config: [],
   domain: ['config'],
   crypto: ['domain', 'config'],
-  data: ['domain', 'config'],
+  data: ['domain', 'config', 'monitoring'],
   monitoring: [],
   'parts.ts': ['config', 'data', 'crypto', 'domain', 'monitoring', 'use-cases', 'handlers'],
   handlers: ['data', 'crypto', 'domain', 'config', 'parts.ts'],

@@ -10,15 +10,20 @@ const portBase = Number(process.env.KB_FEDERATION_PORT_BASE ?? 8000);
 type Role = 'outreach' | 'shelter' | 'caseworker' | 'finance' | 'admin';
 
 let tokens: Record<string, Record<Role, string>>;
+// Against docker-compose.yml: its .env in the environment gives each node's KB_TOKENS_<code> and KB_PORT_<code>.
+const fromEnv = ['101', '165', '161', '159', '657'].filter((code) => process.env[`KB_TOKENS_${code}`]);
 try {
-  tokens = JSON.parse(readFileSync(path.join(dir, 'tokens.json'), 'utf8'));
+  tokens = fromEnv.length > 0
+    ? Object.fromEntries(fromEnv.map((code) => [code, Object.fromEntries(process.env[`KB_TOKENS_${code}`]!.split(',').map((pair) => pair.trim().split('=').reverse()))]))
+    : JSON.parse(readFileSync(path.join(dir, 'tokens.json'), 'utf8'));
 } catch {
   console.error(`No federation found in ${dir}. Start it first with: npm start`);
   process.exit(1);
 }
+const portOf = (code: string) => Number(process.env[`KB_PORT_${code}`] ?? portBase + Number(code));
 
 async function call(code: string, role: Role, method: string, url: string, body?: unknown): Promise<any> {
-  const res = await fetch(`http://127.0.0.1:${portBase + Number(code)}${url}`, {
+  const res = await fetch(`http://127.0.0.1:${portOf(code)}${url}`, {
     method,
     headers: { authorization: `Bearer ${tokens[code]![role]}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -8,11 +8,11 @@ import { loadOrCreateSigningKey, thumbprint } from '../../gateway/src/crypto/jws
  * key to `<dir>/trust/<code>.jwks.json`, which each node imports at start as trusted.
  * This stands in for admins comparing thumbprints by phone before approving a partner's key.
  */
-export async function prepareFederationKeys(dir: string, codes: string[], print = console.log): Promise<void> {
-  mkdirSync(path.join(dir, 'trust'), { recursive: true });
+export async function prepareFederationKeys(dir: string, codes: string[], print = console.log, keyDirOf = (code: string) => path.join(dir, code, 'keys'), trustDir = path.join(dir, 'trust')): Promise<void> {
+  mkdirSync(trustDir, { recursive: true });
   for (const code of codes) {
-    const key = await loadOrCreateSigningKey(path.join(dir, code, 'keys'), code);
-    writeFileSync(path.join(dir, 'trust', `${code}.jwks.json`), JSON.stringify({ keys: [key.publicJwk] }, null, 2));
+    const key = await loadOrCreateSigningKey(keyDirOf(code), code);
+    writeFileSync(path.join(trustDir, `${code}.jwks.json`), JSON.stringify({ keys: [key.publicJwk] }, null, 2));
     print(`  ${code} ${municipalityName(code).padEnd(12)} key ${key.kid}  SHA-256 thumbprint ${await thumbprint(key.publicJwk)}`);
   }
   print('Public keys exchanged through the trust folder: this stands in for an admin comparing');
@@ -23,7 +23,13 @@ export async function prepareFederationKeys(dir: string, codes: string[], print 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
   const dir = path.resolve(process.env.KB_FEDERATION_DIR ?? 'data/federation');
   const codes = (process.env.KB_FEDERATION_NODES ?? '101,165,161,159,657').split(',').map((c) => c.trim());
-  prepareFederationKeys(dir, codes).catch((error) => {
+  // docker-compose.yml: one key job per node, which sees only that node's key folder (KB_KEY_DIR).
+  const keyDir = process.env.KB_KEY_DIR;
+  if (keyDir && codes.length !== 1) {
+    console.error('KB_KEY_DIR names one key folder: give KB_FEDERATION_NODES exactly one code');
+    process.exit(2);
+  }
+  prepareFederationKeys(dir, codes, console.log, keyDir ? () => keyDir : undefined, process.env.KB_TRUST_DIR).catch((error) => {
     console.error(`Preparing keys failed: ${(error as Error).message}`);
     process.exit(1);
   });

@@ -95,6 +95,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const keyWatch = new KeyWatch(parts, config.keyWatchMs);
   if (!config.brokerUserPrefix) log.warn('KB_BROKER_USER_PREFIX is unset: the broker user of inbound messages is not checked');
   broker.on('up', () => relay?.nudge());
+  Object.assign(parts.metrics.sources, { deadLetterDepth: () => broker.deadLetterDepth(), oldestOutboxAt: () => parts.outbox.oldestPendingAt(), databaseUp: () => withTimeout(db.ping(), 2000).then(() => true), brokerUp: () => broker.isUp });
 
   const app = createApp({
     ...parts,

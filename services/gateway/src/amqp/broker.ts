@@ -188,6 +188,19 @@ export class Broker extends EventEmitter {
     await channel.waitForConfirms();
   }
 
+  /** For the metrics: messages in our dead-letter queue, on a channel of its own (a failed check closes it). */
+  async deadLetterDepth(): Promise<number> {
+    const connection = this.connection;
+    if (!connection) throw new Error('broker is down');
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      return (await channel.checkQueue(this.names.dead)).messageCount;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);

@@ -1,5 +1,6 @@
 import type { Prisma, Tx } from './db.ts';
 import { entryHash, genesisHash, verifyChain, type ChainReport } from './hash-chain.ts';
+import { currentRequestId } from '../monitoring/request-context.ts';
 
 export type { Tx };
 
@@ -32,9 +33,12 @@ const content = (e: { seq: number; at: Date; actor: string; action: string; outc
 export async function appendAudit(tx: Tx, event: AuditEvent, at = new Date()): Promise<void> {
   await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${auditLock})`);
   const last = await tx.auditEntry.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
-  const entry = { ...event, seq: (last?.seq ?? 0) + 1, at: new Date(at.getTime()) };
+  // An entry made while serving an HTTP request names it (http/access-log.ts), inside the hashed detail.
+  const requestId = currentRequestId();
+  const detail = requestId ? { ...event.detail, requestId } : event.detail;
+  const entry = { ...event, detail, seq: (last?.seq ?? 0) + 1, at: new Date(at.getTime()) };
   const prevHash = last?.hash ?? genesisHash;
-  await tx.auditEntry.create({ data: { ...entry, detail: event.detail as object | undefined, prevHash, hash: entryHash(content(entry), prevHash) } });
+  await tx.auditEntry.create({ data: { ...entry, detail: detail as object | undefined, prevHash, hash: entryHash(content(entry), prevHash) } });
 }
 
 const toEvent = (r: Row): AuditEvent & { seq: number; at: string } => ({

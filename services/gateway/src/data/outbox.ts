@@ -22,6 +22,12 @@ export class OutboxRepository {
     return rows.map((r) => ({ id: r.id, kind: r.kind as OutboxKind, envelope: r.envelope as unknown as Envelope, attempts: r.attempts }));
   }
 
+  /** For the metrics: when the oldest unpublished envelope was queued. */
+  async oldestPendingAt(): Promise<Date | null> {
+    const row = await this.prisma.outboxEntry.findFirst({ where: { publishedAt: null }, orderBy: { id: 'asc' }, select: { createdAt: true } });
+    return row?.createdAt ?? null;
+  }
+
   async countPending(): Promise<number> {
     return this.prisma.outboxEntry.count({ where: { publishedAt: null } });
   }

@@ -13,6 +13,7 @@ import { messageRoutes } from './routes/messages.ts';
 import { systemRoutes, type HealthProbe } from './routes/system.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import type { PublicJwk } from '../crypto/jws.ts';
+import { accessLog } from './access-log.ts';
 
 export type HttpDeps = Omit<Parts, 'transaction' | 'keys' | 'events'> & {
   limiter: FailureLimiter;
@@ -26,6 +27,7 @@ export function createApp(deps: HttpDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(helmet());
+  app.use(accessLog(deps.log, deps.metrics.httpDuration));
   app.use(systemRoutes(deps));
 
   const api = express.Router();

@@ -10,10 +10,12 @@ export const retryAfterSeconds = 5;
 export function sendProblem(res: Response, code: RefusalCode, detail?: string, problems?: SchemaProblem[], statusOverride?: number): void {
   const { title } = refusals[code];
   const status = statusOverride ?? refusals[code].status;
+  // The request id (http/access-log.ts): what a caller quotes to support, found in the access log.
+  const requestId = res.getHeader('x-request-id');
   res
     .status(status)
     .type('application/problem+json')
-    .json({ type: `https://kommunebro.dk/problems/${code}`, title, status, code, ...(detail ? { detail } : {}), ...(problems ? { errors: problems } : {}) });
+    .json({ type: `https://kommunebro.dk/problems/${code}`, title, status, code, ...(requestId ? { instance: `urn:uuid:${String(requestId)}` } : {}), ...(detail ? { detail } : {}), ...(problems ? { errors: problems } : {}) });
 }
 
 export function problemHandler(log: Logger): ErrorRequestHandler {

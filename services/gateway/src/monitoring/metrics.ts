@@ -8,7 +8,23 @@ export function createMetrics(municipality: string) {
   const sources: {
     countOverdue?: () => Promise<number>;
     keyAlerts?: () => Promise<{ keysExpiringSoon: unknown[]; keysPendingTooLong: unknown[] }>;
+    /** Messages waiting in the node's dead-letter queue (amqp/broker.ts). */
+    deadLetterDepth?: () => Promise<number>;
+    /** When the oldest envelope still waiting in the outbox was queued, or null. */
+    oldestOutboxAt?: () => Promise<Date | null>;
+    databaseUp?: () => Promise<boolean>;
+    brokerUp?: () => boolean;
   } = {};
+  // A source that fails (database or broker down) leaves its gauge as it was: a scrape must still
+  // answer, so that kommunebro_database_up and kommunebro_broker_up can say what is down.
+  const read = async <T>(source: (() => Promise<T>) | undefined, use: (value: T) => void) => {
+    if (!source) return;
+    try {
+      use(await source());
+    } catch {
+      // stale value; the *_up gauges report the outage
+    }
+  };
   return {
     registry,
     /** Read at scrape time. */
@@ -24,7 +40,7 @@ export function createMetrics(municipality: string) {
       help: 'Deadlines and alerts past their due day (unmet, or met late)',
       registers: [registry],
       async collect() {
-        if (sources.countOverdue) this.set(await sources.countOverdue());
+        await read(sources.countOverdue, (n) => this.set(n));
       },
     }),
     keysExpiringSoon: new Gauge({
@@ -32,7 +48,7 @@ export function createMetrics(municipality: string) {
       help: 'Active partner keys that expire within 60 days',
       registers: [registry],
       async collect() {
-        if (sources.keyAlerts) this.set((await sources.keyAlerts()).keysExpiringSoon.length);
+        await read(sources.keyAlerts, (a) => this.set(a.keysExpiringSoon.length));
       },
     }),
     keysPendingTooLong: new Gauge({
@@ -40,7 +56,7 @@ export function createMetrics(municipality: string) {
       help: "Partner keys waiting more than 2 working days for an admin's approval",
       registers: [registry],
       async collect() {
-        if (sources.keyAlerts) this.set((await sources.keyAlerts()).keysPendingTooLong.length);
+        await read(sources.keyAlerts, (a) => this.set(a.keysPendingTooLong.length));
       },
     }),
     deadlineAlerts: new Counter({ name: 'kommunebro_deadline_alerts_total', help: 'Deadlines that passed unmet, alerted once each', labelNames: ['deadline', 'kind'], registers: [registry] }),
@@ -50,6 +66,45 @@ export function createMetrics(municipality: string) {
       help: 'From accepted by the API to receipt verified',
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'kommunebro_http_request_duration_seconds',
+      help: 'HTTP requests by method, route pattern and status (http/access-log.ts)',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    deadLetterDepth: new Gauge({
+      name: 'kommunebro_dead_letter_queue_messages',
+      help: "Messages in this node's dead-letter queue, waiting for an operator",
+      registers: [registry],
+      async collect() {
+        await read(sources.deadLetterDepth, (n) => this.set(n));
+      },
+    }),
+    oldestOutboxAge: new Gauge({
+      name: 'kommunebro_outbox_oldest_age_seconds',
+      help: 'Age of the oldest envelope waiting to be published (0 when the outbox is empty)',
+      registers: [registry],
+      async collect() {
+        await read(sources.oldestOutboxAt, (at) => this.set(at ? Math.max(0, (Date.now() - at.getTime()) / 1000) : 0));
+      },
+    }),
+    databaseUp: new Gauge({
+      name: 'kommunebro_database_up',
+      help: '1 when the database answers, else 0',
+      registers: [registry],
+      async collect() {
+        if (sources.databaseUp) this.set((await sources.databaseUp().catch(() => false)) ? 1 : 0);
+      },
+    }),
+    brokerUp: new Gauge({
+      name: 'kommunebro_broker_up',
+      help: '1 when the node is connected to RabbitMQ, else 0',
+      registers: [registry],
+      collect() {
+        if (sources.brokerUp) this.set(sources.brokerUp() ? 1 : 0);
+      },
     }),
   };
 }

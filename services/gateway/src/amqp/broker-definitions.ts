@@ -1,0 +1,61 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { brokerPermissions, brokerUserName } from '../config/broker-names.ts';
+
+/**
+ * A RabbitMQ definitions file (loaded at broker start, docker-compose.yml) with one broker user
+ * per node, with the same permissions `npm run broker:users` gives, plus an administrator.
+ */
+
+/** RabbitMQ's rabbit_password_hashing_sha256: base64(salt ‖ SHA-256(salt ‖ password)), 4-byte salt. */
+export function rabbitPasswordHash(password: string, salt = randomBytes(4)): string {
+  return Buffer.concat([salt, createHash('sha256').update(salt).update(password, 'utf8').digest()]).toString('base64');
+}
+
+export interface DefinitionsInput {
+  exchange: string;
+  prefix: string;
+  nodes: { municipality: string; password: string }[];
+  admin: { user: string; password: string };
+}
+
+export function brokerDefinitions(input: DefinitionsInput) {
+  const user = (name: string, password: string, tags: string[]) => ({ name, password_hash: rabbitPasswordHash(password), hashing_algorithm: 'rabbit_password_hashing_sha256', tags });
+  return {
+    users: [user(input.admin.user, input.admin.password, ['administrator']), ...input.nodes.map((n) => user(`${input.prefix}${n.municipality}`, n.password, []))],
+    vhosts: [{ name: '/' }],
+    permissions: [
+      { user: input.admin.user, vhost: '/', configure: '.*', write: '.*', read: '.*' },
+      ...input.nodes.map((n) => ({ user: brokerUserName(input.prefix, n.municipality), vhost: '/', ...brokerPermissions(input.exchange, n.municipality) })),
+    ],
+    exchanges: [{ name: input.exchange, vhost: '/', type: 'topic', durable: true, auto_delete: false, internal: false, arguments: {} }],
+  };
+}
+
+// As a command: npm run broker:definitions -- [--out deploy/rabbitmq/definitions.json] 101 165 ...
+// Passwords come from KB_BROKER_PASSWORD_<code> and KB_BROKER_ADMIN_PASSWORD (as in .env); a
+// missing one is made up and printed as a line for .env.
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--out');
+  const out = at >= 0 ? args.splice(at, 2)[1] : 'deploy/rabbitmq/definitions.json';
+  if (args.length === 0 || !out) {
+    console.error('usage: npm run broker:definitions -- [--out <file>] <municipality code> ...');
+    process.exit(2);
+  }
+  const secret = (name: string) => {
+    const value = process.env[name];
+    if (value) return value;
+    const made = randomBytes(18).toString('hex');
+    console.log(`${name}=${made}`);
+    return made;
+  };
+  const definitions = brokerDefinitions({
+    exchange: process.env.KB_EXCHANGE ?? 'kommunebro',
+    prefix: process.env.KB_BROKER_USER_PREFIX ?? 'kb',
+    nodes: args.map((municipality) => ({ municipality, password: secret(`KB_BROKER_PASSWORD_${municipality}`) })),
+    admin: { user: process.env.KB_BROKER_ADMIN_USER ?? 'kbadmin', password: secret('KB_BROKER_ADMIN_PASSWORD') },
+  });
+  writeFileSync(out, `${JSON.stringify(definitions, null, 2)}\n`);
+  console.error(`Wrote ${out}: ${args.length} node user(s) and the administrator.`);
+}
