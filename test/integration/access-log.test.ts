@@ -5,7 +5,7 @@ import { TestFederation, eventually } from '../helpers/nodes.ts';
 import { BrokerProbe } from '../helpers/broker.ts';
 import { consentRequest } from '../helpers/messages.ts';
 
-// Access log, request ids and the operations metrics (http/access-log.ts, pipeline/metrics.ts).
+// Access log, request ids and the operations metrics (http/access-log.ts, monitoring/metrics.ts).
 describe('access log and metrics: when København (101) serves requests', () => {
   const federation = new TestFederation();
   const probe = new BrokerProbe(federation.exchange, () => federation.brokerUrl('101'));

@@ -32,10 +32,10 @@ describe('alerting rules (deploy/prometheus)', () => {
     expect(result.code).toBe(0);
   });
 
-  it('when an alert names a metric, then the node exports it (names from pipeline/metrics.ts)', async () => {
+  it('when an alert names a metric, then the node exports it (names from monitoring/metrics.ts)', async () => {
     const { readFileSync } = await import('node:fs');
     const rules = readFileSync('deploy/prometheus/alerts.yml', 'utf8');
-    const metrics = readFileSync('services/gateway/src/pipeline/metrics.ts', 'utf8');
+    const metrics = readFileSync('services/gateway/src/monitoring/metrics.ts', 'utf8');
     const named = [...new Set(rules.match(/kommunebro_[a-z_]+/g))];
     expect(named.length).toBeGreaterThan(5);
     for (const name of named) expect(metrics.includes(`'${name}'`), name).toBe(true);

@@ -30,8 +30,7 @@ const escape = (name: string) => name.replace(/[.\-]/g, (c) => `\\${c}`);
 
 /** RabbitMQ permission patterns: the shared exchange and the node's own queues and dead-letter exchange, nothing else. */
 export function brokerPermissions(exchange: string, municipality: string): { configure: string; write: string; read: string } {
-  const names = brokerNames(exchange, municipality);
-  const own = [names.inbox, names.dead].map(escape).join('|');
-  const pattern = `^(${escape(exchange)}|${own})$`;
+  // The inbox and the dead-letter queue and exchange of brokerNames: `<exchange>.<code>.(inbox|dead)`.
+  const pattern = `^(${escape(exchange)}|${escape(`${exchange}.${municipality}.`)}(inbox|dead))$`;
   return { configure: pattern, write: pattern, read: pattern };
 }
