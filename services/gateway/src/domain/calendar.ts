@@ -29,7 +29,7 @@ export function copenhagenDate(instant: Date): IsoDate {
   return copenhagen.format(instant);
 }
 
-function shift(date: IsoDate, days: number): IsoDate {
+export function shiftDays(date: IsoDate, days: number): IsoDate {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
@@ -44,7 +44,7 @@ export function isWorkingDay(date: IsoDate): boolean {
 export function addWorkingDays(date: IsoDate, n: number): IsoDate {
   let current = date;
   for (let counted = 0; counted < n; ) {
-    current = shift(current, 1);
+    current = shiftDays(current, 1);
     if (isWorkingDay(current)) counted++;
   }
   return current;
@@ -56,9 +56,9 @@ export function dueDate(start: IsoDate, duration: Duration): IsoDate {
     case 'working-days':
       return addWorkingDays(start, duration.amount);
     case 'days':
-      return shift(start, duration.amount);
+      return shiftDays(start, duration.amount);
     case 'weeks':
-      return shift(start, duration.amount * 7);
+      return shiftDays(start, duration.amount * 7);
   }
 }
 

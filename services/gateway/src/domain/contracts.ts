@@ -110,11 +110,7 @@ export class Contracts {
     const validateAgreement = ajv.compile(readJson(dir, 'agreement.schema.json') as object);
 
     this.section110 = readJson(dir, 'rules/section-110.json') as Section110Rules;
-    const r = this.section110.stateRefusion;
-    const whole = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
-    if (!whole(this.section110.ownPaymentPerDayOere) || !whole(r?.shareNumerator) || !whole(r?.shareDenominator) || r.shareDenominator === 0 || !whole(r?.maxDaysPerCitizenPerYear)) {
-      throw new ContractError('contracts/rules/section-110.json', 'amounts and days must be whole non-negative numbers');
-    }
+    check(ajv.compile(readJson(dir, 'section-110.schema.json') as object), this.section110, 'contracts/rules/section-110.json');
     for (const s of (readJson(dir, 'shelters.json') as { shelters: Shelter[] }).shelters) {
       if (!municipalityNames.has(s.municipality)) throw new ContractError('contracts/shelters.json', `${s.id} names municipality ${s.municipality}`);
       this.shelters.set(s.id, s);
