@@ -139,7 +139,11 @@ describe('collaboration models between real nodes', () => {
       lines: [{ lineId: '1', citizen: { cpr: '0101801234', name: 'Jens Jensen' }, shelterId: 'solvang', stayConversationId: '0d4b6a51-7c0e-4a43-8f0c-3e2f7f9b8a20', admissionDate: '2026-11-23', firstDay: '2026-11-23', lastDay: '2026-11-30', days: 8, dailyRateOere: 145000, ownPaymentOere: 146000, amountOere: 1014000 }],
     };
     const sent = await asUser(federation.get('161'), 'finance').send({ type: 'stay-invoice', to: '165', payload: invoice });
-    expect(deadline(await conversationAt('165', sent.conversationId), 'invoice-answer')).toMatchObject({ dueOn: '2026-12-31', state: 'pending' });
+    // 30 days end on 31 December, not a working day: the deadline moves to Monday 4 January and says why.
+    const answer = deadline(await conversationAt('165', sent.conversationId), 'invoice-answer');
+    expect(answer).toMatchObject({ dueOn: '2027-01-04', state: 'pending' });
+    expect(answer.reference).toContain("Agreement setting, this project's own choice and not law: 30 days");
+    expect(answer.reference).toContain('2026-12-31 is not a working day, so the deadline ends on 2027-01-04');
     now = new Date('2026-12-15T09:00:00Z');
     await asUser(federation.get('165'), 'finance').send({
       type: 'invoice.reconciliation', to: '161', conversationId: sent.conversationId, inReplyTo: sent.id,

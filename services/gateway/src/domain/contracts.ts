@@ -37,6 +37,8 @@ export interface DeadlineRule {
   startsWith: { type: string; dateField?: string };
   duration: Duration;
   metBy: string[];
+  /** Where the number comes from: a statute, a municipality's plan, or an agreement setting (the project's own choice). */
+  basis?: 'statute' | 'municipal-plan' | 'agreement-setting';
 }
 
 export interface CollaborationModel {
@@ -219,6 +221,10 @@ export class Contracts {
 
   /** Deadline rules of a model with an agreement's overrides applied. */
   deadlines(modelId: string, agreement?: Agreement): DeadlineRule[] {
-    return this.model(modelId).deadlines.map((d) => ({ ...d, duration: agreement?.deadlineOverrides?.[d.id] ?? d.duration }));
+    return this.model(modelId).deadlines.map((d) => {
+      const override = agreement?.deadlineOverrides?.[d.id];
+      if (!override) return d;
+      return { ...d, duration: override, basis: 'agreement-setting' as const, reference: `${d.reference}; set to ${override.amount} ${override.unit} by agreement ${agreement!.id}` };
+    });
   }
 }
