@@ -62,7 +62,7 @@ describe('collaboration models between real nodes', () => {
     now = new Date('2026-12-20T09:00:00Z');
     await shelter.send({ type: 'shelter.assessment', to: '165', conversationId: c, payload: assessment });
     now = new Date('2027-02-15T09:00:00Z');
-    await shelter.send({ type: 'shelter.discharge-notice', to: '165', conversationId: c, payload: { dischargeDate: '2027-02-15', destination: 'own-home-with-lease', supportArranged: { method: 'CTI', from: '2027-02-15' } } });
+    await shelter.send({ type: 'shelter.discharge-notice', to: '165', conversationId: c, payload: { dischargeDate: '2027-02-15', destination: 'own-home-with-lease', supportArranged: { method: 'CTI', from: '2027-02-15' }, nextStep: { step: 'cti', from: '2027-02-15', until: '2027-11-15', responsible: 'Albertslund CTI-team' } } });
     for (const code of ['161', '165']) {
       const view = await conversationAt(code, c);
       expect(view.state).toBe('discharged');

@@ -7,6 +7,7 @@ import type { Role } from '../config/index.ts';
 import { municipalityNames } from '../config/municipalities.ts';
 import type { Duration, IsoDate } from './calendar.ts';
 import type { Section110Rules } from './invoicing.ts';
+import { loadStayRules, type StayRules } from './stay-rules.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
@@ -27,6 +28,14 @@ export interface MessageTypeRule {
   /** Information category → payload pointers that carry it; a consent must cover each present. */
   categories?: Record<string, string[]>;
   legalBasis: { kind: 'consent' | 'statute' | 'reply'; reference: string };
+  /** The model's consent setting, copied onto each of its types. */
+  consent?: ConsentSetting;
+}
+
+export interface ConsentSetting {
+  sources: string[];
+  requiresCase: boolean;
+  reference: string;
 }
 
 export interface DeadlineRule {
@@ -49,8 +58,9 @@ export interface CollaborationModel {
   states: string[];
   closedStates: string[];
   agreement?: 'between-roles' | 'any-model';
-  messageTypes: Record<string, Omit<MessageTypeRule, 'model'>>;
+  messageTypes: Record<string, Omit<MessageTypeRule, 'model' | 'consent'>>;
   deadlines: DeadlineRule[];
+  consent?: ConsentSetting;
 }
 
 export interface Agreement {
@@ -104,6 +114,8 @@ export class Contracts {
   readonly shelters = new Map<string, Shelter>();
   /** § 110 payment rules (own payment, state refusion), kept as data with their source. */
   readonly section110: Section110Rules;
+  /** Age flags at admission and next steps after discharge (domain/stay-rules.ts). */
+  readonly stayRules: StayRules;
 
   constructor(dir = contractDir) {
     const ajv = new Ajv2020({ allErrors: true });
@@ -113,6 +125,7 @@ export class Contracts {
 
     this.section110 = readJson(dir, 'rules/section-110.json') as Section110Rules;
     check(ajv.compile(readJson(dir, 'section-110.schema.json') as object), this.section110, 'contracts/rules/section-110.json');
+    this.stayRules = loadStayRules(dir, municipalityNames);
     for (const s of (readJson(dir, 'shelters.json') as { shelters: Shelter[] }).shelters) {
       if (!municipalityNames.has(s.municipality)) throw new ContractError('contracts/shelters.json', `${s.id} names municipality ${s.municipality}`);
       this.shelters.set(s.id, s);
@@ -126,7 +139,7 @@ export class Contracts {
       this.models.set(model.id, model);
       for (const [type, rule] of Object.entries(model.messageTypes)) {
         if (this.rules.has(type)) throw new ContractError(where, `${type} is defined by another model too`);
-        this.rules.set(type, { model: model.id, ...rule });
+        this.rules.set(type, { model: model.id, ...rule, ...(model.consent ? { consent: model.consent } : {}) });
       }
     }
 

@@ -2,6 +2,7 @@ import { copenhagenDate, dueRule, type IsoDate } from './calendar.ts';
 import type { Contracts, MessageTypeRule } from './contracts.ts';
 import type { Envelope } from './envelope.ts';
 import { Refusal } from './errors.ts';
+import { ageFlagAlerts, checkNextStep } from './stay-rules.ts';
 
 /** One node's view of a conversation. */
 export interface ConversationState {
@@ -89,6 +90,9 @@ export function planMessage(contracts: Contracts, e: Envelope, existing: Convers
       const due = dueRule(startOn, d.duration);
       return { deadlineId: d.id, kind: d.kind, title: d.title, reference: `${d.reference} | ${due.calendar}`, startOn, dueOn: due.dueOn };
     });
+  // Age flags at admission and the discharge notice's next step (contracts/rules/, domain/stay-rules.ts).
+  if (e.type === 'shelter.admission-notice') startDeadlines.push(...ageFlagAlerts(contracts.stayRules, roles.handling!, e.payload).filter((d) => !startedDeadlines.has(d.deadlineId)));
+  if (e.type === 'shelter.discharge-notice') checkNextStep(contracts.stayRules, e.payload);
   const meetDeadlines = model.deadlines.filter((d) => d.metBy.includes(e.type)).map((d) => d.id);
 
   return {
