@@ -73,6 +73,7 @@ describe('collaboration models between real nodes', () => {
         'stay-plan': ['2026-11-30', 'met'],
         assessment: ['2027-01-04', 'met'],
         'stay-120-days': ['2027-03-23', 'met'],
+        handleplan: ['2026-12-23', 'cancelled'], // no handleplan in this story: the discharge cancels the clock
       });
     }
   });
