@@ -1,4 +1,5 @@
 import type { InvoiceLine, ReconciledLine, Stay } from '../domain/invoicing.ts';
+import { billableStay, type StayNotice } from '../domain/billable-stays.ts';
 import type { Prisma } from './db.ts';
 
 export interface InvoiceRecord {
@@ -64,37 +65,18 @@ export class InvoiceRepository {
   }
 
   /**
-   * § 110 stays this node knows from admission and discharge notices, sent or received, in
-   * conversations where `shelter` runs the shelter and `handling` is the handling municipality.
+   * § 110 stays this node knows from the shelter's notices, sent or received, in conversations
+   * where `shelter` runs the shelter, with the days `handling` pays for (domain/billable-stays.ts).
    */
   async stays(shelter: string, handling: string): Promise<Stay[]> {
-    const conversations = await this.prisma.conversation.findMany({
-      where: { model: 'shelter-stay', AND: [{ roles: { path: ['shelter'], equals: shelter } }, { roles: { path: ['handling'], equals: handling } }] },
-      select: { id: true },
-    });
+    const conversations = await this.prisma.conversation.findMany({ where: { model: 'shelter-stay', roles: { path: ['shelter'], equals: shelter } }, select: { id: true } });
     const ids = conversations.map((c) => c.id);
     if (ids.length === 0) return [];
     const notices = await this.prisma.message.findMany({
-      where: { conversationId: { in: ids }, type: { in: ['shelter.admission-notice', 'shelter.discharge-notice'] }, status: { notIn: ['rejected', 'failed'] } },
+      where: { conversationId: { in: ids }, type: { in: ['shelter.admission-notice', 'shelter.discharge-notice', 'handling.decision', 'handling.transfer'] }, status: { notIn: ['rejected', 'failed'] } },
       orderBy: { createdAt: 'asc' },
-      select: { conversationId: true, type: true, toCode: true, payload: true },
+      select: { conversationId: true, type: true, fromCode: true, toCode: true, payload: true },
     });
-    const stays: Stay[] = [];
-    for (const id of ids) {
-      const mine = notices.filter((n) => n.conversationId === id);
-      const admission = mine.filter((n) => n.type === 'shelter.admission-notice' && n.toCode === handling).at(-1)?.payload as Record<string, any> | undefined;
-      if (!admission) continue;
-      const discharge = mine.filter((n) => n.type === 'shelter.discharge-notice').at(-1)?.payload as Record<string, any> | undefined;
-      stays.push({
-        conversationId: id,
-        citizen: admission.citizen,
-        shelterId: admission.shelterId,
-        shelterMunicipality: shelter,
-        handlingMunicipality: handling,
-        admissionDate: admission.admissionDate,
-        dischargeDate: discharge?.dischargeDate ?? null,
-      });
-    }
-    return stays;
+    return ids.flatMap((id) => billableStay(id, shelter, handling, notices.filter((n) => n.conversationId === id) as StayNotice[]) ?? []);
   }
 }

@@ -13,6 +13,9 @@ export interface Stay {
   handlingMunicipality: string;
   admissionDate: IsoDate;
   dischargeDate: IsoDate | null;
+  /** After a change of handling municipality: the first and last day this municipality pays (domain/billable-stays.ts). */
+  billFrom?: IsoDate;
+  billTo?: IsoDate;
 }
 
 export interface InvoiceLine {
@@ -60,8 +63,8 @@ export function dailyRate(agreement: Agreement | undefined, shelterId: string, d
 export function composeLines(stays: Stay[], periodFrom: IsoDate, periodTo: IsoDate, rateOf: (stay: Stay, day: IsoDate) => number | undefined, ownPaymentPerDayOere: number, netOwnPayment: boolean): InvoiceLine[] {
   const lines: InvoiceLine[] = [];
   for (const stay of stays) {
-    const firstDay = maxDate(stay.admissionDate, periodFrom);
-    const lastDay = minDate(stay.dischargeDate ?? periodTo, periodTo);
+    const firstDay = maxDate(stay.billFrom ?? stay.admissionDate, periodFrom);
+    const lastDay = minDate(minDate(stay.billTo ?? periodTo, stay.dischargeDate ?? periodTo), periodTo);
     if (firstDay > lastDay) continue;
     const rate = rateOf(stay, firstDay);
     if (rate === undefined) throw new Error(`no daily rate for shelter ${stay.shelterId} on ${firstDay}`);
@@ -109,7 +112,8 @@ export function reconcileLines(
     if (!stay) return dispute(knownCitizens.has(line.citizen.cpr) ? 'unknown_stay' : 'not_our_citizen');
     if (stay.citizen.cpr !== line.citizen.cpr) return dispute('not_our_citizen');
     if (earlierAccepted.some(same)) return dispute('overlaps_earlier_invoice');
-    const outside = line.firstDay < stay.admissionDate || (stay.dischargeDate !== null && line.lastDay > stay.dischargeDate) || line.firstDay > line.lastDay;
+    const last = minDate(stay.billTo ?? line.lastDay, stay.dischargeDate ?? line.lastDay);
+    const outside = line.firstDay < (stay.billFrom ?? stay.admissionDate) || line.lastDay > last || line.firstDay > line.lastDay;
     if (outside || line.days !== inclusiveDays(line.firstDay, line.lastDay)) return dispute('days_outside_stay');
     const rate = rateOf(line.shelterId, line.firstDay);
     if (rate === undefined || rate !== line.dailyRateOere || line.amountOere !== line.days * line.dailyRateOere - line.ownPaymentOere) return dispute('rate_mismatch');
