@@ -34,6 +34,7 @@ describe('§ 110 stay rules between real nodes', () => {
     const notice = await shelter().send(admissionRequest('161', '165', 'solvang', {}, '2026-11-23'));
     c = notice.conversationId;
     admissionId = notice.id;
+    now = new Date('2026-11-25T09:00:00Z'); // one clock for all nodes: a later time keeps the timeline's order
     await caseworker().send({ type: 'handling.decision', to: '161', conversationId: c, inReplyTo: admissionId, payload: { decision: 'accept', caseworker: { name: 'Karen Lund', phone: '43686868' } } });
     for (const code of ['161', '165']) {
       const d = deadline(await conversationAt(code, c), 'handleplan');
@@ -104,6 +105,19 @@ describe('§ 110 stay rules between real nodes', () => {
     const received = await federation.get('165').node.deps.messages.find(sent.id);
     expect((received?.payload as Record<string, unknown>).nextStep).toEqual(next);
     expect((await conversationAt('165', c)).state).toBe('discharged');
+  });
+
+  it('when Albertslund asks for its figures, then GET /reports counts the Solvang stay as over 120 days and its admission notice as on time', async () => {
+    const res = await caseworker().get('/reports');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      municipality: '165',
+      stays: { total: 1, over120Days: 1, completed: 1, averageDaysCompleted: 179 }, // 2026-11-23 .. 2027-05-20
+      admissionNoticesPerShelterMunicipality: [{ shelterMunicipality: '161', total: 1, late: 0, pending: 0 }],
+      streetSleeperNotices: { total: 0, answeredInTime: 0, answeredLate: 0, unansweredOverdue: 0, pending: 0 },
+    });
+    const anonymous = await fetch(`${federation.get('165').url}/reports`);
+    expect(anonymous.status).toBe(401);
   });
 
   it('when a København shelter admits a 22-year-old Herning citizen, then both sides get the age-flag alert from Herning’s plan, and Herning’s watch raises it', async () => {

@@ -19,6 +19,7 @@ import { copenhagenDate } from '../domain/calendar.ts';
 import { municipalityName, municipalityNames } from '../config/municipalities.ts';
 import { deadlineView } from '../pipeline/deadlines.ts';
 import { problemHandler } from './problem.ts';
+import { reportsRouter } from './reports.ts';
 
 export interface HttpDeps {
   pipeline: PipelineDeps;
@@ -264,6 +265,7 @@ export function createApp(deps: HttpDeps): express.Express {
     res.json(await answerInvoice(pipeline, callerOf(res), req.params.id as string));
   });
 
+  api.use(reportsRouter(pipeline)); // GET /reports (http/reports.ts)
   app.use(api);
   app.use((_req, _res, next) => next(new Refusal('not_found', 'no such endpoint')));
   app.use(problemHandler(deps.log));
