@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestFederation, asUser, eventually, sendUnchecked } from '../helpers/nodes.ts';
 import { admissionRequest, noticeRequest } from '../helpers/messages.ts';
@@ -49,7 +50,7 @@ describe('consent log and legal basis between real nodes', () => {
     });
 
     it('for another purpose, then consent_scope', async () => {
-      const consentId = await federation.consent('101', { purpose: 'shelter-stay' });
+      const consentId = await federation.consent('101', { purpose: 'shelter-stay', conversationId: randomUUID() }); // shelter-stay consents name their stay
       expect(await refusal(noticeRequest('165', { consentId }))).toEqual({ status: 422, code: 'consent_scope' });
     });
 

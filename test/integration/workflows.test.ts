@@ -62,7 +62,7 @@ describe('collaboration models between real nodes', () => {
     now = new Date('2026-12-20T09:00:00Z');
     await shelter.send({ type: 'shelter.assessment', to: '165', conversationId: c, payload: assessment });
     now = new Date('2027-02-15T09:00:00Z');
-    await shelter.send({ type: 'shelter.discharge-notice', to: '165', conversationId: c, payload: { dischargeDate: '2027-02-15', destination: 'own-home-with-lease', supportArranged: { method: 'CTI', from: '2027-02-15' } } });
+    await shelter.send({ type: 'shelter.discharge-notice', to: '165', conversationId: c, payload: { dischargeDate: '2027-02-15', destination: 'own-home-with-lease', supportArranged: { method: 'CTI', from: '2027-02-15' }, nextStep: { step: 'cti', from: '2027-02-15', until: '2027-11-15', responsible: 'Albertslund CTI-team' } } });
     for (const code of ['161', '165']) {
       const view = await conversationAt(code, c);
       expect(view.state).toBe('discharged');
@@ -73,6 +73,7 @@ describe('collaboration models between real nodes', () => {
         'stay-plan': ['2026-11-30', 'met'],
         assessment: ['2027-01-04', 'met'],
         'stay-120-days': ['2027-03-23', 'met'],
+        handleplan: ['2026-12-23', 'cancelled'], // no handleplan in this story: the discharge cancels the clock
       });
     }
   });
@@ -139,7 +140,11 @@ describe('collaboration models between real nodes', () => {
       lines: [{ lineId: '1', citizen: { cpr: '0101801234', name: 'Jens Jensen' }, shelterId: 'solvang', stayConversationId: '0d4b6a51-7c0e-4a43-8f0c-3e2f7f9b8a20', admissionDate: '2026-11-23', firstDay: '2026-11-23', lastDay: '2026-11-30', days: 8, dailyRateOere: 145000, ownPaymentOere: 146000, amountOere: 1014000 }],
     };
     const sent = await asUser(federation.get('161'), 'finance').send({ type: 'stay-invoice', to: '165', payload: invoice });
-    expect(deadline(await conversationAt('165', sent.conversationId), 'invoice-answer')).toMatchObject({ dueOn: '2026-12-31', state: 'pending' });
+    // 30 days end on 31 December, not a working day: the deadline moves to Monday 4 January and says why.
+    const answer = deadline(await conversationAt('165', sent.conversationId), 'invoice-answer');
+    expect(answer).toMatchObject({ dueOn: '2027-01-04', state: 'pending' });
+    expect(answer.reference).toContain("Agreement setting, this project's own choice and not law: 30 days");
+    expect(answer.reference).toContain('2026-12-31 is not a working day, so the deadline ends on 2027-01-04');
     now = new Date('2026-12-15T09:00:00Z');
     await asUser(federation.get('165'), 'finance').send({
       type: 'invoice.reconciliation', to: '161', conversationId: sent.conversationId, inReplyTo: sent.id,

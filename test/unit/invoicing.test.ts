@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { composeLines, invoiceCsv, invoiceFigures, reconcileLines, type InvoiceLine, type Stay } from '../../services/gateway/src/domain/invoicing.ts';
 import { Contracts } from '../../services/gateway/src/domain/contracts.ts';
+import { yearEnd } from '../../services/gateway/src/domain/refusion.ts';
 
 const jens = { cpr: '0101801234', name: 'Jens Jensen' };
 const stay = (over: Partial<Stay> = {}): Stay => ({
@@ -63,27 +64,56 @@ describe('reconciling lines', () => {
 });
 
 describe('figures', () => {
-  it('when lines are accepted and disputed, then totals, 50 % refusion for up to 90 days a year, and net cost are exact', () => {
+  it('when lines are accepted and disputed, then totals, 50 % refusion for the days left in the rolling year, and net cost are exact', () => {
     const lines = [
       { ...composeLines([stay()], '2026-11-01', '2026-11-30', rate, 0, false)[0]!, outcome: 'accepted' as const },
       { ...composeLines([stay({ conversationId: 'c-2' })], '2026-11-01', '2026-11-10', () => 100001, 0, false)[0]!, outcome: 'disputed' as const, reason: 'rate_mismatch' as const },
     ];
-    // 80 days already counted this year: only 10 of the 30 are refunded.
-    const figures = invoiceFigures(lines, rules, new Map([['0101801234|2026', 80]]));
+    // An earlier stay of 68 days in the same rolling year (from 2026-05-01), and the 12 days of this stay
+    // in October (admitted 2026-10-20, billed elsewhere): 80 days used, only 10 of November's 30 are refunded.
+    const earlier = composeLines([stay({ conversationId: 'c-0', admissionDate: '2026-05-01', dischargeDate: '2026-07-07' })], '2026-05-01', '2026-07-31', rate, 0, false);
+    expect(earlier[0]!.days).toBe(68);
+    const figures = invoiceFigures(lines, rules, earlier);
     expect(figures).toMatchObject({
       acceptedOere: 4350000,
       disputedOere: 1000010,
+      refundableDays: 10,
       estimatedStateRefusionOere: Math.floor((4350000 * 10) / (30 * 2)),
       netCostOere: 4350000 - Math.floor((4350000 * 10) / (30 * 2)),
     });
   });
 
-  it('when a line crosses New Year, then each year has its own 90 days', () => {
-    const [line] = composeLines([stay({ admissionDate: '2026-12-01' })], '2026-12-01', '2027-01-31', rate, 0, false);
-    const used = new Map([['0101801234|2026', 90]]);
-    const figures = invoiceFigures([{ ...line!, outcome: 'accepted' }], rules, used);
-    expect(figures.estimatedStateRefusionOere).toBe(Math.floor((line!.amountOere * 31) / (line!.days * 2)));
-    expect(used.get('0101801234|2027')).toBe(31);
+  it('when a stay runs 2026-10-01 to 2027-03-31, then 90 of its 182 days are refundable: the year runs from the admission, not the calendar', () => {
+    const [line] = composeLines([stay({ admissionDate: '2026-10-01', dischargeDate: '2027-03-31' })], '2026-10-01', '2027-03-31', rate, 0, false);
+    expect(line!.days).toBe(182);
+    const figures = invoiceFigures([{ ...line!, outcome: 'accepted' }], rules);
+    expect(figures.refundableDays).toBe(90);
+    expect(figures.estimatedStateRefusionOere).toBe(Math.floor((line!.amountOere * 90) / (182 * 2)));
+  });
+
+  it('when the limit changes on 2026-04-01, then days from then count against 90, days before against 120', () => {
+    const billed = (admissionDate: string, dischargeDate: string) => {
+      const [line] = composeLines([stay({ admissionDate, dischargeDate })], admissionDate, dischargeDate, rate, 0, false);
+      return invoiceFigures([{ ...line!, outcome: 'accepted' }], rules).refundableDays;
+    };
+    expect(billed('2025-10-01', '2026-03-31')).toBe(120); // all under the 120-day limit
+    expect(billed('2026-01-01', '2026-06-30')).toBe(90); // 90 days by 31 March; from 1 April the limit is 90, already reached
+    expect(billed('2026-02-01', '2026-06-30')).toBe(90); // 59 days under 120, then 31 more under 90
+    expect(billed('2026-04-01', '2026-12-31')).toBe(90);
+  });
+
+  it('when the rolling year has ended, then a new one starts on the next day of stay', () => {
+    const earlier = composeLines([stay({ conversationId: 'c-0', admissionDate: '2026-04-01', dischargeDate: '2026-09-30' })], '2026-04-01', '2026-09-30', rate, 0, false);
+    const [line] = composeLines([stay({ admissionDate: '2027-03-01', dischargeDate: '2027-06-30' })], '2027-03-01', '2027-06-30', rate, 0, false);
+    // 2027-03-01..2027-03-31 is still in the year from 2026-04-01 (90 days used); a new year starts 2027-04-01.
+    expect(invoiceFigures([{ ...line!, outcome: 'accepted' }], rules, earlier).refundableDays).toBe(90);
+    expect(yearEnd('2026-04-01')).toBe('2027-03-31');
+    expect(yearEnd('2028-02-29')).toBe('2029-02-28');
+  });
+
+  it('when a day is before the first limit (2023-10-01), then it gets no estimate', () => {
+    const [line] = composeLines([stay({ admissionDate: '2023-09-21', dischargeDate: '2023-10-10' })], '2023-09-21', '2023-10-10', rate, 0, false);
+    expect(invoiceFigures([{ ...line!, outcome: 'accepted' }], rules).refundableDays).toBe(10);
   });
 });
 

@@ -115,8 +115,8 @@ describe('deadlines come from contracts/', () => {
     return Object.fromEntries(planMessage(contracts, envelope, null, new Set()).startDeadlines.map((d) => [d.deadlineId, d.dueOn]));
   };
 
-  it('when the model is as shipped, then admission 3 working days, stay plan 7 days, assessment 6 weeks, alert at 120 days', () => {
-    expect(admission(new Contracts())).toEqual({ 'admission-notice': '2026-11-26', 'stay-plan': '2026-11-30', assessment: '2027-01-04', 'stay-120-days': '2027-03-23' });
+  it('when the model is as shipped, then admission 3 working days, stay plan 7 days, assessment 6 weeks, alert at 120 days, handleplan 30 days', () => {
+    expect(admission(new Contracts())).toEqual({ 'admission-notice': '2026-11-26', 'stay-plan': '2026-11-30', assessment: '2027-01-04', 'stay-120-days': '2027-03-23', handleplan: '2026-12-23' });
   });
 
   it('when the model file changes the stay plan to 3 working days, then the due day follows', () => {

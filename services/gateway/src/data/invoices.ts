@@ -1,5 +1,6 @@
 import type { BillingRule } from '../domain/contracts.ts';
 import type { InvoiceLine, ReconciledLine, Stay } from '../domain/invoicing.ts';
+import { billableStay, billingTypes, type StayNotice } from '../domain/billable-stays.ts';
 import type { Prisma, Tx } from './db.ts';
 
 export interface InvoiceRecord {
@@ -65,40 +66,21 @@ export class InvoiceRepository {
   }
 
   /**
-   * The stays this node knows from the messages that open and close them, sent or received, in
-   * conversations of the stay model where `biller` and `payer` hold the roles the billing rule names,
-   * leaving out conversations in a state that is not billed (a declined stay).
+   * The stays this node knows from the messages of the stay model's conversations where `biller`
+   * runs the shelter, with the days `payer` pays for (domain/billable-stays.ts), as the billing
+   * model declares them.
    */
   async stays(rule: BillingRule, biller: string, payer: string): Promise<Stay[]> {
-    const [billerRole, payerRole] = [rule.roles.shelter, rule.roles.paying];
-    if (!billerRole || !payerRole) return [];
-    const conversations = await this.prisma.conversation.findMany({
-      where: { model: rule.stayModel, state: { notIn: rule.notBilledIn }, AND: [{ roles: { path: [billerRole], equals: biller } }, { roles: { path: [payerRole], equals: payer } }] },
-      select: { id: true },
-    });
+    const billerRole = rule.roles.shelter;
+    if (!billerRole) return [];
+    const conversations = await this.prisma.conversation.findMany({ where: { model: rule.stayModel, roles: { path: [billerRole], equals: biller } }, select: { id: true } });
     const ids = conversations.map((c) => c.id);
     if (ids.length === 0) return [];
     const notices = await this.prisma.message.findMany({
-      where: { conversationId: { in: ids }, type: { in: [rule.opens.type, rule.closes.type] }, status: { notIn: ['rejected', 'failed'] } },
+      where: { conversationId: { in: ids }, type: { in: billingTypes(rule) }, status: { notIn: ['rejected', 'failed'] } },
       orderBy: { createdAt: 'asc' },
-      select: { conversationId: true, type: true, toCode: true, payload: true },
+      select: { conversationId: true, type: true, fromCode: true, toCode: true, payload: true },
     });
-    const stays: Stay[] = [];
-    for (const id of ids) {
-      const mine = notices.filter((n) => n.conversationId === id);
-      const opened = mine.filter((n) => n.type === rule.opens.type && n.toCode === payer).at(-1)?.payload as Record<string, any> | undefined;
-      if (!opened) continue;
-      const closed = mine.filter((n) => n.type === rule.closes.type).at(-1)?.payload as Record<string, any> | undefined;
-      stays.push({
-        conversationId: id,
-        citizen: opened[rule.opens.citizen],
-        shelterId: opened[rule.opens.shelterId],
-        shelterMunicipality: biller,
-        handlingMunicipality: payer,
-        admissionDate: opened[rule.opens.date],
-        dischargeDate: closed?.[rule.closes.date] ?? null,
-      });
-    }
-    return stays;
+    return ids.flatMap((id) => billableStay(rule, id, biller, payer, notices.filter((n) => n.conversationId === id) as StayNotice[]) ?? []);
   }
 }

@@ -1,4 +1,4 @@
-import type { MessageTypeRule } from './contracts.ts';
+import type { ConsentSetting, MessageTypeRule } from './contracts.ts';
 import type { Envelope } from './envelope.ts';
 import { Refusal } from './errors.ts';
 
@@ -8,7 +8,10 @@ export interface ConsentGiven {
   purpose: string;
   recipients: string[];
   categories: string[];
+  /** Where the information comes from; the model lists the sources it allows. */
   source: string;
+  sourceNote?: string;
+  /** The case (conversation) the consent is for; required when the model says requiresCase. */
   conversationId?: string;
   method: 'oral' | 'written' | 'digital';
   givenAt: string;
@@ -63,6 +66,18 @@ export function citizenCpr(payload: Record<string, unknown>): string | undefined
  * collaboration model), this recipient, every information category the payload carries, and,
  * if it names a conversation, this conversation. Texts name no CPR number.
  */
+/**
+ * A consent fits its purpose's model when its source is one the model allows and, where the model
+ * requires it, it names the case. Checked when the consent is recorded and again on every send.
+ */
+export function assertConsentFitsModel(given: Pick<ConsentGiven, 'source' | 'conversationId' | 'purpose'>, setting: ConsentSetting | undefined): void {
+  if (!setting) throw new Refusal('consent_scope', `the purpose ${given.purpose} takes no consent`);
+  if (!setting.sources.includes(given.source)) {
+    throw new Refusal('consent_scope', `${given.purpose} takes information only from: ${setting.sources.join(', ')} (${setting.reference})`);
+  }
+  if (setting.requiresCase && !given.conversationId) throw new Refusal('consent_scope', `a consent for ${given.purpose} must name the case (conversationId) it is for`);
+}
+
 export function assertConsentCovers(consent: Consent | null, e: Envelope, rule: MessageTypeRule, now: Date): void {
   if (!consent) throw new Refusal('consent_missing', `no consent ${e.consentId ?? ''} in this node's consent log`);
   const status = consentStatus(consent, now);
@@ -75,6 +90,7 @@ export function assertConsentCovers(consent: Consent | null, e: Envelope, rule: 
     throw new Refusal('consent_scope', 'the message does not identify the citizen the consent names');
   }
   if (g.purpose !== rule.model) throw new Refusal('consent_scope', `the consent's purpose is ${g.purpose}, not ${rule.model}`);
+  assertConsentFitsModel(g, rule.consent);
   if (!g.recipients.includes(e.to)) throw new Refusal('consent_scope', `the consent does not name ${e.to} as recipient`);
   if (g.conversationId && g.conversationId !== e.conversationId) throw new Refusal('consent_scope', 'the consent is for another conversation');
   const missing = categoriesIn(rule, e.payload).filter((c) => !g.categories.includes(c));

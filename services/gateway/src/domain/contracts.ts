@@ -9,6 +9,7 @@ import type { Role } from '../config/index.ts';
 import { municipalityNames } from '../config/municipalities.ts';
 import type { Duration, IsoDate } from './calendar.ts';
 import type { Section110Rules } from './invoicing.ts';
+import { loadStayRules, type StayRules } from './stay-rules.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
@@ -29,6 +30,14 @@ export interface MessageTypeRule {
   /** Information category → payload pointers that carry it; a consent must cover each present. */
   categories?: Record<string, string[]>;
   legalBasis: { kind: 'consent' | 'statute' | 'reply'; reference: string };
+  /** The model's consent setting, copied onto each of its types. */
+  consent?: ConsentSetting;
+}
+
+export interface ConsentSetting {
+  sources: string[];
+  requiresCase: boolean;
+  reference: string;
 }
 
 export interface DeadlineRule {
@@ -39,6 +48,8 @@ export interface DeadlineRule {
   startsWith: { type: string; dateField?: string };
   duration: Duration;
   metBy: string[];
+  /** Where the number comes from: a statute, a municipality's plan, or an agreement setting (the project's own choice). */
+  basis?: 'statute' | 'municipal-plan' | 'agreement-setting';
 }
 
 /** A model that bills stays names them as data: nothing in code knows the stay model's names. */
@@ -46,10 +57,12 @@ export interface BillingRule {
   stayModel: string;
   /** This model's role → the stay model's role held by the same municipality. */
   roles: Record<string, string>;
-  opens: { type: string; citizen: string; shelterId: string; date: string };
+  opens: { type: string; citizen: string; shelterId: string; date: string; billFrom?: string };
   closes: { type: string; date: string };
-  /** A stay whose conversation is in one of these states is not billed (e.g. declined). */
-  notBilledIn: string[];
+  /** The payer's decision: billed only when `field` holds one of `billedIf` (not declined or forwarded). */
+  decidedBy: { type: string; field: string; billedIf: string[] };
+  /** A change of payer from a date (`from`), when `agreedField` holds `agreedValue`. */
+  transferredBy?: { type: string; from: string; agreedField: string; agreedValue: string };
 }
 
 export interface CollaborationModel {
@@ -60,9 +73,10 @@ export interface CollaborationModel {
   states: string[];
   closedStates: string[];
   agreement?: 'between-roles' | 'any-model';
-  messageTypes: Record<string, Omit<MessageTypeRule, 'model'>>;
+  messageTypes: Record<string, Omit<MessageTypeRule, 'model' | 'consent'>>;
   deadlines: DeadlineRule[];
   bills?: BillingRule;
+  consent?: ConsentSetting;
 }
 
 export interface Agreement {
@@ -116,6 +130,8 @@ export class Contracts {
   readonly shelters = new Map<string, Shelter>();
   /** § 110 payment rules (own payment, state refusion), kept as data with their source. */
   readonly section110: Section110Rules;
+  /** Age flags at admission and next steps after discharge (domain/stay-rules.ts). */
+  readonly stayRules: StayRules;
 
   constructor(dir = contractDir) {
     const ajv = new Ajv2020({ allErrors: true });
@@ -124,11 +140,8 @@ export class Contracts {
     const validateAgreement = ajv.compile(readJson(dir, 'agreement.schema.json') as object);
 
     this.section110 = readJson(dir, 'rules/section-110.json') as Section110Rules;
-    const r = this.section110.stateRefusion;
-    const whole = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
-    if (!whole(this.section110.ownPaymentPerDayOere) || !whole(r?.shareNumerator) || !whole(r?.shareDenominator) || r.shareDenominator === 0 || !whole(r?.maxDaysPerCitizenPerYear)) {
-      throw new ContractError('contracts/rules/section-110.json', 'amounts and days must be whole non-negative numbers');
-    }
+    check(ajv.compile(readJson(dir, 'section-110.schema.json') as object), this.section110, 'contracts/rules/section-110.json');
+    this.stayRules = loadStayRules(dir, municipalityNames);
     for (const s of (readJson(dir, 'shelters.json') as { shelters: Shelter[] }).shelters) {
       if (!municipalityNames.has(s.municipality)) throw new ContractError('contracts/shelters.json', `${s.id} names municipality ${s.municipality}`);
       this.shelters.set(s.id, s);
@@ -142,7 +155,7 @@ export class Contracts {
       this.models.set(model.id, model);
       for (const [type, rule] of Object.entries(model.messageTypes)) {
         if (this.rules.has(type)) throw new ContractError(where, `${type} is defined by another model too`);
-        this.rules.set(type, { model: model.id, ...rule });
+        this.rules.set(type, { model: model.id, ...rule, ...(model.consent ? { consent: model.consent } : {}) });
       }
     }
 
@@ -188,11 +201,8 @@ export class Contracts {
     for (const [ours, theirs] of Object.entries(bills.roles)) {
       if (!model.roles.includes(ours) || !stays.roles.includes(theirs)) throw new ContractError(where, `bills.roles maps ${ours} → ${theirs}, which the models do not have`);
     }
-    for (const type of [bills.opens.type, bills.closes.type]) {
-      if (!stays.messageTypes[type]) throw new ContractError(where, `bills names ${type}, which ${stays.id} does not define`);
-    }
-    for (const state of bills.notBilledIn) {
-      if (!stays.states.includes(state)) throw new ContractError(where, `bills.notBilledIn names state "${state}", which ${stays.id} does not list`);
+    for (const type of [bills.opens.type, bills.closes.type, bills.decidedBy.type, bills.transferredBy?.type]) {
+      if (type && !stays.messageTypes[type]) throw new ContractError(where, `bills names ${type}, which ${stays.id} does not define`);
     }
   }
 
@@ -263,6 +273,10 @@ export class Contracts {
 
   /** Deadline rules of a model with an agreement's overrides applied. */
   deadlines(modelId: string, agreement?: Agreement): DeadlineRule[] {
-    return this.model(modelId).deadlines.map((d) => ({ ...d, duration: agreement?.deadlineOverrides?.[d.id] ?? d.duration }));
+    return this.model(modelId).deadlines.map((d) => {
+      const override = agreement?.deadlineOverrides?.[d.id];
+      if (!override) return d;
+      return { ...d, duration: override, basis: 'agreement-setting' as const, reference: `${d.reference}; set to ${override.amount} ${override.unit} by agreement ${agreement!.id}` };
+    });
   }
 }

@@ -1,7 +1,8 @@
-import { copenhagenDate, dueDate, type IsoDate } from './calendar.ts';
+import { copenhagenDate, dueRule, type IsoDate } from './calendar.ts';
 import type { Contracts, MessageTypeRule } from './contracts.ts';
 import type { Envelope } from './envelope.ts';
 import { Refusal } from './errors.ts';
+import { ageFlagAlerts, checkNextStep } from './stay-rules.ts';
 
 /** One node's view of a conversation. */
 export interface ConversationState {
@@ -85,8 +86,13 @@ export function planMessage(contracts: Contracts, e: Envelope, existing: Convers
     .filter((d) => d.startsWith.type === e.type && !startedDeadlines.has(d.id))
     .map((d) => {
       const startOn = d.startsWith.dateField ? String(field(e.payload, d.startsWith.dateField)) : day;
-      return { deadlineId: d.id, kind: d.kind, title: d.title, reference: d.reference, startOn, dueOn: dueDate(startOn, d.duration) };
+      // The stored reference names the rule's source and how the due day was counted (domain/calendar.ts).
+      const due = dueRule(startOn, d.duration);
+      return { deadlineId: d.id, kind: d.kind, title: d.title, reference: `${d.reference} | ${due.calendar}`, startOn, dueOn: due.dueOn };
     });
+  // Age flags at admission and the discharge notice's next step (contracts/rules/, domain/stay-rules.ts).
+  if (e.type === 'shelter.admission-notice') startDeadlines.push(...ageFlagAlerts(contracts.stayRules, roles.handling!, e.payload).filter((d) => !startedDeadlines.has(d.deadlineId)));
+  if (e.type === 'shelter.discharge-notice') checkNextStep(contracts.stayRules, e.payload);
   const meetDeadlines = model.deadlines.filter((d) => d.metBy.includes(e.type)).map((d) => d.id);
 
   return {

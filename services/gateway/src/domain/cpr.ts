@@ -17,3 +17,9 @@ export function isPlausibleCpr(value: string): boolean {
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return day <= daysInMonth;
 }
+
+/** The date of birth a plausible CPR number encodes (YYYY-MM-DD). */
+export function birthDate(value: string): string {
+  const yy = Number(value.slice(4, 6));
+  return `${century(yy, Number(value[6])) + yy}-${value.slice(2, 4)}-${value.slice(0, 2)}`;
+}

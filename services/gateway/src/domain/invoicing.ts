@@ -1,5 +1,6 @@
 import { daysBetween, type IsoDate } from './calendar.ts';
 import type { Agreement } from './contracts.ts';
+import { countRefundable, refundableDays, type StateRefusionRule } from './refusion.ts';
 
 // Stay invoicing in integer øre: no binary fractions anywhere. Both the admission day and the
 // discharge day are billed, so a discharge on the admission day is one day.
@@ -12,6 +13,9 @@ export interface Stay {
   handlingMunicipality: string;
   admissionDate: IsoDate;
   dischargeDate: IsoDate | null;
+  /** After a change of handling municipality: the first and last day this municipality pays (domain/billable-stays.ts). */
+  billFrom?: IsoDate;
+  billTo?: IsoDate;
 }
 
 export interface InvoiceLine {
@@ -43,7 +47,7 @@ export type ReconciledLine = InvoiceLine & Partial<LineOutcome>;
 
 export interface Section110Rules {
   ownPaymentPerDayOere: number;
-  stateRefusion: { shareNumerator: number; shareDenominator: number; maxDaysPerCitizenPerYear: number; source: string };
+  stateRefusion: StateRefusionRule;
 }
 
 const inclusiveDays = (from: IsoDate, to: IsoDate) => daysBetween(from, to) + 1;
@@ -59,8 +63,8 @@ export function dailyRate(agreement: Agreement | undefined, shelterId: string, d
 export function composeLines(stays: Stay[], periodFrom: IsoDate, periodTo: IsoDate, rateOf: (stay: Stay, day: IsoDate) => number | undefined, ownPaymentPerDayOere: number, netOwnPayment: boolean): InvoiceLine[] {
   const lines: InvoiceLine[] = [];
   for (const stay of stays) {
-    const firstDay = maxDate(stay.admissionDate, periodFrom);
-    const lastDay = minDate(stay.dischargeDate ?? periodTo, periodTo);
+    const firstDay = maxDate(stay.billFrom ?? stay.admissionDate, periodFrom);
+    const lastDay = minDate(minDate(stay.billTo ?? periodTo, stay.dischargeDate ?? periodTo), periodTo);
     if (firstDay > lastDay) continue;
     const rate = rateOf(stay, firstDay);
     if (rate === undefined) throw new Error(`no daily rate for shelter ${stay.shelterId} on ${firstDay}`);
@@ -108,7 +112,8 @@ export function reconcileLines(
     if (!stay) return dispute(knownCitizens.has(line.citizen.cpr) ? 'unknown_stay' : 'not_our_citizen');
     if (stay.citizen.cpr !== line.citizen.cpr) return dispute('not_our_citizen');
     if (earlierAccepted.some(same)) return dispute('overlaps_earlier_invoice');
-    const outside = line.firstDay < stay.admissionDate || (stay.dischargeDate !== null && line.lastDay > stay.dischargeDate) || line.firstDay > line.lastDay;
+    const last = minDate(stay.billTo ?? line.lastDay, stay.dischargeDate ?? line.lastDay);
+    const outside = line.firstDay < (stay.billFrom ?? stay.admissionDate) || line.lastDay > last || line.firstDay > line.lastDay;
     if (outside || line.days !== inclusiveDays(line.firstDay, line.lastDay)) return dispute('days_outside_stay');
     const rate = rateOf(line.shelterId, line.firstDay);
     if (rate === undefined || rate !== line.dailyRateOere || line.amountOere !== line.days * line.dailyRateOere - line.ownPaymentOere) return dispute('rate_mismatch');
@@ -119,36 +124,26 @@ export function reconcileLines(
 export interface InvoiceFigures {
   acceptedOere: number;
   disputedOere: number;
-  /** 50 % of accepted § 110 costs for at most 90 days per citizen per calendar year (rule in data). */
+  /** Days of accepted lines that the state refunds (see domain/refusion.ts). */
+  refundableDays: number;
+  /** Share of accepted § 110 costs for the refundable days (rule in contracts/rules/section-110.json). */
   estimatedStateRefusionOere: number;
   netCostOere: number;
   refusionRule: string;
 }
 
-/** Days of a line per calendar year. */
-function daysByYear(line: InvoiceLine): Map<number, number> {
-  const byYear = new Map<number, number>();
-  let day = line.firstDay;
-  while (day <= line.lastDay) {
-    const year = Number(day.slice(0, 4));
-    const yearEnd = `${year}-12-31`;
-    const until = minDate(yearEnd, line.lastDay);
-    byYear.set(year, (byYear.get(year) ?? 0) + inclusiveDays(day, until));
-    const next = new Date(`${until}T00:00:00Z`);
-    next.setUTCDate(next.getUTCDate() + 1);
-    day = next.toISOString().slice(0, 10);
-  }
-  return byYear;
-}
-
 /**
- * Figures for the paying municipality. `refundedDays` holds the days already counted toward the
- * yearly cap, per "cpr|year", from earlier accepted invoices; it is updated as lines are counted.
+ * Figures for the paying municipality. `history` holds the accepted lines of its other invoices:
+ * their days of stay count toward each citizen's rolling year before this invoice's days do.
  */
-export function invoiceFigures(lines: ReconciledLine[], rules: Section110Rules, refundedDays: Map<string, number>): InvoiceFigures {
-  const { shareNumerator, shareDenominator, maxDaysPerCitizenPerYear, source } = rules.stateRefusion;
+export function invoiceFigures(lines: ReconciledLine[], rules: Section110Rules, history: InvoiceLine[] = []): InvoiceFigures {
+  const { shareNumerator, shareDenominator, source } = rules.stateRefusion;
+  const accepted = lines.filter((l) => l.outcome === 'accepted');
+  const stayDays = [...history, ...accepted].map((l) => ({ cpr: l.citizen.cpr, admissionDate: l.admissionDate, firstDay: l.firstDay, lastDay: l.lastDay }));
+  const refundable = refundableDays(stayDays, rules.stateRefusion);
   let acceptedOere = 0;
   let disputedOere = 0;
+  let days = 0;
   let refusion = 0;
   for (const line of lines) {
     if (line.outcome !== 'accepted') {
@@ -156,16 +151,12 @@ export function invoiceFigures(lines: ReconciledLine[], rules: Section110Rules, 
       continue;
     }
     acceptedOere += line.amountOere;
-    for (const [year, days] of daysByYear(line)) {
-      const key = `${line.citizen.cpr}|${year}`;
-      const used = refundedDays.get(key) ?? 0;
-      const counted = Math.max(0, Math.min(days, maxDaysPerCitizenPerYear - used));
-      refundedDays.set(key, used + counted);
-      // Integer arithmetic: the share of the line's amount for the counted days, rounded down to whole øre.
-      refusion += Math.floor((line.amountOere * counted * shareNumerator) / (line.days * shareDenominator));
-    }
+    const counted = countRefundable(refundable, line.citizen.cpr, line.firstDay, line.lastDay);
+    days += counted;
+    // Integer arithmetic: the share of the line's amount for the counted days, rounded down to whole øre.
+    refusion += Math.floor((line.amountOere * counted * shareNumerator) / (line.days * shareDenominator));
   }
-  return { acceptedOere, disputedOere, estimatedStateRefusionOere: refusion, netCostOere: acceptedOere - refusion, refusionRule: source };
+  return { acceptedOere, disputedOere, refundableDays: days, estimatedStateRefusionOere: refusion, netCostOere: acceptedOere - refusion, refusionRule: source };
 }
 
 const csvField = (value: unknown) => {

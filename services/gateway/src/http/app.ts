@@ -11,6 +11,7 @@ import { invoiceRoutes } from './routes/invoices.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { systemRoutes, type HealthProbe } from './routes/system.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import type { PublicJwk } from '../crypto/jws.ts';
 import { accessLog } from './access-log.ts';
@@ -33,7 +34,7 @@ export function createApp(deps: HttpDeps): express.Express {
   const api = express.Router();
   api.use(bearerAuth(deps, deps.limiter));
   api.use(express.json({ limit: deps.settings.maxMessageBytes, strict: true }));
-  for (const routes of [messageRoutes, conversationRoutes, consentRoutes, keyRoutes, tokenRoutes, invoiceRoutes, auditRoutes]) api.use(routes(deps));
+  for (const routes of [messageRoutes, conversationRoutes, consentRoutes, keyRoutes, tokenRoutes, invoiceRoutes, auditRoutes, reportRoutes]) api.use(routes(deps));
 
   app.use(api);
   app.use((_req, _res, next) => next(new Refusal('not_found', 'no such endpoint')));

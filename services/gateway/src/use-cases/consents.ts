@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consent, ConsentGiven, ConsentWithdrawal } from '../domain/consent.ts';
-import { consentStatus } from '../domain/consent.ts';
+import { assertConsentFitsModel, consentStatus } from '../domain/consent.ts';
 import { Refusal } from '../domain/errors.ts';
 import type { Caller, Parts } from '../parts.ts';
 import { sendMessage, type OutboundDeps } from '../pipeline/outbound.ts';
@@ -23,6 +23,7 @@ export async function recordConsent(deps: Deps, caller: Caller, request: unknown
   deps.schemas.assertValid('consent-request', request);
   const given = { ...(request as Omit<ConsentGiven, 'recordedBy'>), recordedBy: caller.subject };
   if (!deps.contracts.models.has(given.purpose)) throw new Refusal('schema_invalid', `/purpose: no collaboration model ${given.purpose}`, [{ pointer: '/purpose', message: 'must name a collaboration model' }]);
+  assertConsentFitsModel(given, deps.contracts.model(given.purpose).consent);
   if (Date.parse(given.expiresAt) <= Date.parse(given.givenAt)) {
     throw new Refusal('schema_invalid', '/expiresAt: must be after givenAt', [{ pointer: '/expiresAt', message: 'must be after givenAt' }]);
   }

@@ -99,9 +99,6 @@ export async function figuresOf(deps: Pick<Parts, 'invoices' | 'contracts'>, inv
     const accepted = lines.filter((l) => l.outcome === 'accepted');
     return invoice.status === 'reconciled' ? { acceptedOere: sum(accepted), disputedOere: invoice.totalOere - sum(accepted) } : {};
   }
-  const refunded = new Map<string, number>();
-  // Days of earlier periods count toward each citizen's yearly cap first.
-  const earlier = (await deps.invoices.allAcceptedLines(invoice.id)).filter((l) => l.lastDay < invoice.periodFrom);
-  invoiceFigures(earlier.map((l) => ({ ...l, outcome: 'accepted' as const })), deps.contracts.section110, refunded);
-  return invoiceFigures(lines, deps.contracts.section110, refunded);
+  // Days of the citizen's other accepted stays count toward the rolling year (domain/refusion.ts).
+  return invoiceFigures(lines, deps.contracts.section110, await deps.invoices.allAcceptedLines(invoice.id));
 }
