@@ -8,7 +8,8 @@ import { InboundConsumer, defaultRetryPolicy, type RetryPolicy } from './amqp/co
 import { OutboxRelay } from './amqp/relay.ts';
 import { OwnKeys } from './crypto/own-keys.ts';
 import { AuditRepository } from './data/audit.ts';
-import { openDatabase, prefetchFor, type Database } from './data/db.ts';
+import { openDatabase, prefetchFor, type Database, type Tx } from './data/db.ts';
+import { GroupCommit } from './data/group-commit.ts';
 import { DatabaseGate } from './amqp/database-gate.ts';
 import { KeyRepository } from './data/keys.ts';
 import { MessageRepository } from './data/messages.ts';
@@ -52,10 +53,12 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const ownKeys = await OwnKeys.load(config.keyDir, config.municipality);
   const db: Database = await openDatabase({ ...config, log });
   const keys = new KeyRepository(db.prisma);
-  const audit = new AuditRepository(db.prisma);
+  const groupCommit = new GroupCommit(db.transaction, { maxBatch: config.groupCommitMax, maxWaitMs: config.groupCommitWaitMs });
+  const commit = <T>(work: (tx: Tx) => Promise<T>) => groupCommit.run(work);
+  const audit = new AuditRepository(db.prisma, commit);
   const tokens = new TokenRepository(db.prisma);
   for (const [token, role] of config.tokens) await tokens.provision(token, role, 'configuration');
-  const messages = new MessageRepository(db.prisma);
+  const messages = new MessageRepository(db.prisma, commit);
   const trust = new KeyLifecycle({ keys, record: (event) => audit.record(event), flagRevokedKey: (kid) => messages.flagRevokedKey(kid) });
   if (config.trustDir) {
     const imported = await trust.importDirectory(config.trustDir);

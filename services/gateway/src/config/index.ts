@@ -34,6 +34,9 @@ export interface NodeConfig {
   maxMessageBytes: number;
   /** PostgreSQL connections per node (KB_DB_POOL_SIZE); the inbound prefetch follows it. */
   dbPoolSize: number;
+  /** Group commit (data/group-commit.ts): stores per transaction, and how long the first waits for company. */
+  groupCommitMax: number;
+  groupCommitWaitMs: number;
   logLevel: string;
 }
 
@@ -110,6 +113,8 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     authFailureLimit: integer(env, 'KB_AUTH_FAILURE_LIMIT', 10, 1, 100000),
     keyWatchMs: integer(env, 'KB_KEY_WATCH_MS', 60_000, 100, 24 * 3600 * 1000),
     maxMessageBytes: integer(env, 'KB_MAX_MESSAGE_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
+    groupCommitMax: integer(env, 'KB_GROUP_COMMIT_MAX', 64, 1, 1000),
+    groupCommitWaitMs: integer(env, 'KB_GROUP_COMMIT_WAIT_MS', 2, 0, 1000),
     dbPoolSize: integer(env, 'KB_DB_POOL_SIZE', 10, 3, 1000),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
   };

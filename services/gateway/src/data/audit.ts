@@ -53,10 +53,14 @@ const toEvent = (r: Row): AuditEvent & { seq: number; at: string } => ({
 });
 
 export class AuditRepository {
-  constructor(private readonly prisma: Prisma) {}
+  /** `commit`: the node's group commit (data/group-commit.ts); alone, each entry is its own transaction. */
+  constructor(
+    private readonly prisma: Prisma,
+    private readonly commit: <T>(work: (tx: Tx) => Promise<T>) => Promise<T> = (work) => prisma.$transaction(work),
+  ) {}
 
   async record(event: AuditEvent): Promise<void> {
-    await this.prisma.$transaction((tx) => appendAudit(tx, event));
+    await this.commit((tx) => appendAudit(tx, event));
   }
 
   async forMessage(messageId: string): Promise<AuditEvent[]> {

@@ -88,14 +88,18 @@ function envelopeColumns(e: Envelope) {
 const outboxColumns = (kind: string, e: Envelope) => ({ kind, messageId: e.id, toCode: e.to, envelope: e as object });
 
 export class MessageRepository {
-  constructor(private readonly prisma: Prisma) {}
+  /** `commit`: the node's group commit (data/group-commit.ts); alone, each store is its own transaction. */
+  constructor(
+    private readonly prisma: Prisma,
+    private readonly commit: <T>(work: (tx: Tx) => Promise<T>) => Promise<T> = (work) => prisma.$transaction(work),
+  ) {}
 
   /**
    * The message, its outbox row, its audit entry and its conversation change in one transaction:
    * stored means it will be sent.
    */
   async storeOutbound(envelope: Envelope, audit?: AuditEvent, plan?: ConversationPlan, within?: WithinStore): Promise<MessageRecord> {
-    return this.prisma.$transaction(async (tx) => {
+    return this.commit(async (tx) => {
       const row = await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'out', status: 'queued' } });
       await tx.outboxEntry.create({ data: outboxColumns('message', envelope) });
       if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
@@ -120,7 +124,7 @@ export class MessageRepository {
     extras: { consentEntries: ConsentEntryInput[]; signingKid?: string; within?: WithinStore } = { consentEntries: [] },
   ): Promise<boolean> {
     try {
-      await this.prisma.$transaction(async (tx) => {
+      await this.commit(async (tx) => {
         await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'in', status: 'accepted', jws, receivedAt: now, signingKid: extras.signingKid } });
         await tx.outboxEntry.create({ data: outboxColumns('receipt', receipt) });
         if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));

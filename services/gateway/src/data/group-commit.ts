@@ -1,0 +1,92 @@
+import type { TransactionRunner, Tx } from './db.ts';
+
+export interface GroupCommitOptions {
+  /** At most this many units of work share one transaction. */
+  maxBatch: number;
+  /** How long the first unit of a batch waits for company before it commits alone. */
+  maxWaitMs: number;
+}
+
+interface Unit {
+  work: (tx: Tx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: units of work that arrive together (API sends, inbound deliveries, audit entries)
+ * share one transaction, so they share its commit and take the logs' locks once. Each unit runs
+ * in a savepoint of its own: one that fails (a refusal, a duplicate) is rolled back alone and its
+ * caller gets its own error; its neighbours commit. If the transaction itself fails (the database
+ * went away), every caller of the batch gets that error and retries as it would alone. Units run
+ * in the order they arrived, one batch at a time, so the order within a conversation is kept.
+ * Each caller is answered when its batch has committed.
+ */
+export class GroupCommit {
+  private queue: Unit[] = [];
+  private timer?: NodeJS.Timeout;
+  private committing = false;
+
+  constructor(
+    private readonly transaction: TransactionRunner,
+    private readonly options: GroupCommitOptions = { maxBatch: 64, maxWaitMs: 2 },
+  ) {}
+
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.committing || this.queue.length === 0) return;
+    if (this.queue.length >= this.options.maxBatch || this.options.maxWaitMs === 0) return void this.flush();
+    this.timer ??= setTimeout(() => this.flush(), this.options.maxWaitMs);
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.committing || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.options.maxBatch);
+    this.committing = true;
+    void this.commit(batch).finally(() => {
+      this.committing = false;
+      // What arrived during the commit forms the next batch at once: it has waited long enough.
+      if (this.queue.length > 0) this.flush();
+    });
+  }
+
+  private async commit(batch: Unit[]): Promise<void> {
+    if (batch.length === 1) {
+      const [unit] = batch;
+      await this.transaction(unit!.work).then(unit!.resolve, unit!.reject);
+      return;
+    }
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      await this.transaction(async (tx) => {
+        for (const [i, unit] of batch.entries()) {
+          await tx.$executeRawUnsafe(`SAVEPOINT unit_${i}`);
+          try {
+            outcomes[i] = { ok: true, value: await unit.work(tx) };
+            await tx.$executeRawUnsafe(`RELEASE SAVEPOINT unit_${i}`);
+          } catch (error) {
+            // Rolling back to the savepoint fails only when the transaction is gone: then the batch fails.
+            await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT unit_${i}`);
+            outcomes[i] = { ok: false, error };
+          }
+        }
+      });
+    } catch (error) {
+      for (const unit of batch) unit.reject(error);
+      return;
+    }
+    batch.forEach((unit, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) unit.resolve(outcome.value);
+      else unit.reject(outcome.error);
+    });
+  }
+}

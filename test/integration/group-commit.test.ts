@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditRepository } from '../../services/gateway/src/data/audit.ts';
+import { openDatabase, type Database, type Tx } from '../../services/gateway/src/data/db.ts';
+import { GroupCommit } from '../../services/gateway/src/data/group-commit.ts';
+import { MessageRepository } from '../../services/gateway/src/data/messages.ts';
+import { noticeEnvelope } from '../helpers/messages.ts';
+import { createTestDatabase } from '../helpers/postgres.ts';
+
+describe('group commit: stores that arrive together share one transaction', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = await openDatabase({ databaseUrl: database.url });
+  });
+  afterAll(async () => {
+    await db.close();
+    await database.drop();
+  });
+
+  /** A group commit that waits long enough for every unit given at once to share one batch. */
+  const grouped = () => {
+    const group = new GroupCommit(db.transaction, { maxBatch: 64, maxWaitMs: 50 });
+    let batches = 0;
+    const counting = new GroupCommit(async (work) => {
+      batches++;
+      return db.transaction(work);
+    }, { maxBatch: 64, maxWaitMs: 50 });
+    return { group, counting, batches: () => batches };
+  };
+
+  it('when one message of a batch is refused, then only it is rolled back and its neighbours are stored', async () => {
+    const { counting, batches } = grouped();
+    const messages = new MessageRepository(db.prisma, (work) => counting.run(work));
+    const [first, second, third] = [noticeEnvelope('101', '165'), noticeEnvelope('101', '165'), noticeEnvelope('101', '165')];
+    const refusing = async (tx: Tx) => {
+      await tx.auditEntry.count(); // it did some work before failing
+      throw new Error('refused inside the batch');
+    };
+    const results = await Promise.allSettled([
+      messages.storeOutbound(first),
+      messages.storeOutbound(second, undefined, undefined, refusing),
+      messages.storeOutbound(third),
+    ]);
+    expect(batches()).toBe(1);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason.message).toBe('refused inside the batch');
+    expect((await messages.find(first.id))?.status).toBe('queued');
+    expect(await messages.find(second.id)).toBeNull();
+    expect((await messages.find(third.id))?.status).toBe('queued');
+  });
+
+  it('when many audit entries arrive at once, then they are appended in the order they came and the chain verifies', async () => {
+    const { counting, batches } = grouped();
+    const audit = new AuditRepository(db.prisma, (work) => counting.run(work));
+    const actions = Array.from({ length: 40 }, (_, i) => `order.${String(i).padStart(2, '0')}`);
+    await Promise.all(actions.map((action) => audit.record({ actor: 'test', action, outcome: 'done' })));
+    expect(batches()).toBeLessThan(5);
+    const written = (await audit.list({})).filter((e) => e.action.startsWith('order.')).map((e) => e.action);
+    expect(written).toEqual(actions);
+    expect((await audit.verify()).ok).toBe(true);
+  });
+
+  it('when the database connection dies in the middle of a batch, then every caller of the batch is told, nothing of it is stored, and a retry stores each once', async () => {
+    const { group } = grouped();
+    const messages = new MessageRepository(db.prisma, (work) => group.run(work));
+    const envelopes = [noticeEnvelope('101', '165'), noticeEnvelope('101', '165'), noticeEnvelope('101', '165')];
+    const dying = async (tx: Tx) => {
+      await tx.$executeRawUnsafe('SELECT pg_terminate_backend(pg_backend_pid())');
+    };
+    const results = await Promise.allSettled([
+      messages.storeOutbound(envelopes[0]!),
+      messages.storeOutbound(envelopes[1]!, undefined, undefined, dying),
+      messages.storeOutbound(envelopes[2]!),
+    ]);
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    for (const e of envelopes) expect(await messages.find(e.id)).toBeNull();
+    // The callers retry, as the consumer and API clients do.
+    await Promise.all(envelopes.map((e) => messages.storeOutbound(e)));
+    for (const e of envelopes) expect((await messages.list({ direction: 'out', limit: 1000 })).filter((m) => m.id === e.id)).toHaveLength(1);
+  });
+});
