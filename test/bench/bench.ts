@@ -1,45 +1,77 @@
-// npm run bench: N street-sleeper notices 101 → 165 through both pipelines (HTTP API, outbox,
-// signing, RabbitMQ, verification, storage, signed receipt back), 101 in this process and 165 as
-// its own process, then the raw amqplib publish → consume rate on the same broker for
-// comparison. Prints numbers; asserts nothing. Peak RSS is this process's (101 and the clients).
+// npm run bench: street-sleeper notices 101 → 165 through both pipelines (HTTP API, group commit,
+// outbox, signing, RabbitMQ, verification, storage, signed receipt back), both nodes as their own
+// compiled processes on PostgreSQL, as in production. Three runs:
+//   1. saturation: BENCH_N notices from BENCH_CONCURRENCY clients, POST accepted → receipt verified;
+//   2. paced: BENCH_RATE notices a second for BENCH_PACED_SECONDS, latency POST → delivered;
+//   3. raw amqplib publish → consume on the same broker, persistent with confirms, same size.
+// Prints its figures, asserts nothing; the last line holds all of them. BENCH_CPU_PROF=<dir> writes
+// each node's CPU profile (--cpu-prof) there.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import amqp from 'amqplib';
-import { spawn } from 'node:child_process';
+import pg from 'pg';
 import { TestFederation, amqpUrl, eventually } from '../helpers/nodes.ts';
+import { consentRequest, noticeRequest } from '../helpers/messages.ts';
 import { createTestDatabase, ensureTemplate } from '../helpers/postgres.ts';
 import { createBrokerUser, deleteBrokerUser, urlFor } from '../../services/gateway/src/amqp/broker-users.ts';
-import { noticeRequest } from '../helpers/messages.ts';
 
 const total = Number(process.env.BENCH_N ?? 2000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const pacedRate = Number(process.env.BENCH_RATE ?? 100);
+const pacedSeconds = Number(process.env.BENCH_PACED_SECONDS ?? 30);
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const rssMb = (pid: number | undefined) => {
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+  } catch {
+    return 0;
+  }
+};
 
-/** Albertslund as its own process, as in production; København in this process, to time each receipt. */
-async function startAlbertslund(federation: TestFederation): Promise<{ stop: () => Promise<void> }> {
+interface BenchNode {
+  code: string;
+  url: string;
+  token: string;
+  child: ChildProcess;
+  databaseUrl: string;
+  stop: () => Promise<void>;
+}
+
+/** One municipality's node as a compiled process with its own database and broker user. */
+async function startNode(federation: TestFederation, code: string): Promise<BenchNode> {
   const db = await createTestDatabase();
-  const brokerUser = await createBrokerUser('165', federation.exchange, federation.brokerPrefix);
+  const brokerUser = await createBrokerUser(code, federation.exchange, federation.brokerPrefix);
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/gateway/src/main.ts'], {
+  const token = `bench-${code}-token-${randomBytes(8).toString('hex')}`;
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, 'dist/gateway/src/main.js'], {
     env: {
       ...process.env,
-      KB_MUNICIPALITY: '165',
+      KB_MUNICIPALITY: code,
       PORT: String(port),
       AMQP_URL: urlFor(amqpUrl, brokerUser),
       KB_BROKER_USER_PREFIX: federation.brokerPrefix,
       KB_EXCHANGE: federation.exchange,
       DATABASE_URL: db.url,
-      KB_KEY_DIR: federation.keyDir('165'),
+      KB_KEY_DIR: federation.keyDir(code),
       KB_TRUST_DIR: federation.trustDir,
-      KB_TOKENS: 'bench-165-caseworker-token=caseworker',
+      KB_TOKENS: `${token}=outreach`,
       LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', process.env.BENCH_TRACE ? 'inherit' : 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  // Never leave the child behind, even when the bench fails.
+  // Never leave a child behind, even when the bench fails.
   process.once('exit', () => child.kill('SIGKILL'));
-  await eventually('Albertslund healthy', async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200, 60_000);
+  const url = `http://127.0.0.1:${port}`;
+  await eventually(`${code} healthy`, async () => (await fetch(`${url}/health`).catch(() => undefined))?.status === 200, 120_000);
   return {
+    code,
+    url,
+    token,
+    child,
+    databaseUrl: db.url,
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -50,80 +82,78 @@ async function startAlbertslund(federation: TestFederation): Promise<{ stop: () 
   };
 }
 
-async function pipelineRun(): Promise<{ rate: number; p50: number; p99: number; peakRssMb: number }> {
-  const federation = new TestFederation();
-  await federation.start(['101'], { extraTrusted: ['165'] });
-  const albertslund = await startAlbertslund(federation);
-  const kbh = federation.get('101');
-  const sentAt = new Map<string, number>();
-  const deliveredAt = new Map<string, number>();
-  let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-  // A receipt can arrive before the POST's answer is read, so both sides are recorded and joined.
-  let posted = 0;
-  let settle: () => void = () => undefined;
-  const allDelivered = new Promise<void>((resolve) => (settle = resolve));
-  const check = () => {
-    if (posted === total && [...sentAt.keys()].every((id) => deliveredAt.has(id))) settle();
-  };
-  kbh.node.parts.events.on('delivered', (id: string) => {
-    deliveredAt.set(id, performance.now());
-    if (deliveredAt.size >= total) check();
-  });
-  const body = JSON.stringify(noticeRequest('165', { consentId: await federation.consent('101') }));
-  // BENCH_TRACE=1 prints, each second, where messages wait: København's outbox and both inboxes.
-  const depths = process.env.BENCH_TRACE
-    ? setInterval(async () => {
-        const conn = await amqp.connect(amqpUrl).catch(() => undefined);
-        if (!conn) return;
-        try {
-          const ch = await conn.createChannel();
-          const q165 = (await ch.checkQueue(`${federation.exchange}.165.inbox`)).messageCount;
-          const q101 = (await ch.checkQueue(`${federation.exchange}.101.inbox`)).messageCount;
-          console.log('outbox101', await kbh.node.parts.outbox.countPending(), 'q165', q165, 'q101', q101, 'delivered', deliveredAt.size, 'posted', posted);
-        } catch {
-          // the run is ending
-        } finally {
-          await conn.close().catch(() => undefined);
-        }
-      }, 1000)
-    : undefined;
-  const started = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < total) {
-      next++;
-      const t0 = performance.now();
-      const res = await fetch(`${kbh.url}/messages`, { method: 'POST', headers: { authorization: `Bearer ${kbh.token('outreach')}`, 'content-type': 'application/json' }, body });
-      if (res.status !== 202) throw new Error(`POST /messages answered ${res.status}: ${await res.text()}`);
-      sentAt.set(((await res.json()) as { id: string }).id, t0);
-      posted++;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  check();
-  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), Number(process.env.BENCH_TIMEOUT_MS ?? 300_000)).unref());
-  if ((await Promise.race([allDelivered, timeout])) === 'timeout') {
-    const missing = [...sentAt.keys()].filter((id) => !deliveredAt.has(id));
-    const statuses = await Promise.all(missing.slice(0, 20).map(async (id) => kbh.node.parts.messages.find(id)));
-    throw new Error(`only ${deliveredAt.size} of ${total} receipts in time; not delivered: ${JSON.stringify(statuses.map((m) => ({ id: m?.id, status: m?.status, reason: m?.reason })))}`);
+/** When each of our outbound messages was delivered (receipt verified), read from the sender's database. */
+async function deliveredAtOf(node: BenchNode): Promise<Map<string, number>> {
+  const client = new pg.Client({ connectionString: node.databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string; at: Date }>(`SELECT id, "deliveredAt" AS at FROM "Message" WHERE direction = 'out' AND "deliveredAt" IS NOT NULL`);
+    return new Map(rows.map((r) => [r.id, r.at.getTime()]));
+  } finally {
+    await client.end();
   }
-  const seconds = (performance.now() - started) / 1000;
-  clearInterval(sampler);
-  clearInterval(depths);
-  await albertslund.stop();
-  await federation.stop();
-  const latencies = [...sentAt].map(([id, t0]) => deliveredAt.get(id)! - t0).sort((a, b) => a - b);
-  return { rate: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), peakRssMb: peakRss / 2 ** 20 };
 }
 
-async function rawRun(): Promise<number> {
+async function post(sender: BenchNode, body: string): Promise<string> {
+  const res = await fetch(`${sender.url}/messages`, { method: 'POST', headers: { authorization: `Bearer ${sender.token}`, 'content-type': 'application/json' }, body });
+  if (res.status !== 202) throw new Error(`POST /messages answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+async function waitDelivered(sender: BenchNode, ids: string[], timeoutMs = 300_000): Promise<Map<string, number>> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const delivered = await deliveredAtOf(sender);
+    if (ids.every((id) => delivered.has(id))) return delivered;
+    if (Date.now() > until) throw new Error(`only ${ids.filter((id) => delivered.has(id)).length} of ${ids.length} receipts in time`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Saturation: everything as fast as the clients can post; from the first POST to the last receipt. */
+async function saturation(sender: BenchNode, body: string): Promise<number> {
+  const ids: string[] = [];
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next++;
+        ids.push(await post(sender, body));
+      }
+    }),
+  );
+  const delivered = await waitDelivered(sender, ids);
+  const last = Math.max(...ids.map((id) => delivered.get(id)!));
+  return total / ((last - started) / 1000);
+}
+
+/** A steady offered load: one POST every 1/rate seconds, each timed from its POST to its delivery. */
+async function paced(sender: BenchNode, body: string): Promise<{ p50: number; p99: number }> {
+  const postedAt = new Map<string, number>();
+  const count = pacedRate * pacedSeconds;
+  const started = Date.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / pacedRate;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const t0 = Date.now();
+    inFlight.push(post(sender, body).then((id) => void postedAt.set(id, t0)));
+  }
+  await Promise.all(inFlight);
+  const delivered = await waitDelivered(sender, [...postedAt.keys()]);
+  const latencies = [...postedAt].map(([id, t0]) => delivered.get(id)! - t0).sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function rawRun(bytes: number): Promise<number> {
   const connection = await amqp.connect(amqpUrl);
   const publisher = await connection.createConfirmChannel();
   const consumer = await connection.createChannel();
   const queue = `kbbench-${randomBytes(4).toString('hex')}`;
   await publisher.assertQueue(queue, { durable: true });
-  const body = randomBytes(1024).toString('hex'); // 2 KB, about a signed notice
+  const body = Buffer.alloc(bytes, 'x');
   let received = 0;
   const done = new Promise<void>((resolve) => {
     void consumer.consume(queue, (m) => {
@@ -134,7 +164,7 @@ async function rawRun(): Promise<number> {
   });
   const started = performance.now();
   for (let i = 0; i < total; i += 100) {
-    for (let j = i; j < Math.min(total, i + 100); j++) publisher.sendToQueue(queue, Buffer.from(body), { persistent: true });
+    for (let j = i; j < Math.min(total, i + 100); j++) publisher.sendToQueue(queue, body, { persistent: true });
     await publisher.waitForConfirms();
   }
   await done;
@@ -146,12 +176,35 @@ async function rawRun(): Promise<number> {
 
 async function main(): Promise<void> {
   await ensureTemplate();
-  console.log(`Kommunebro bench: ${total} notices 101 → 165, ${concurrency} concurrent API clients, two node processes, PostgreSQL + RabbitMQ`);
-  const pipeline = await pipelineRun();
-  const raw = await rawRun();
-  console.log(`pipeline end to end   ${pipeline.rate.toFixed(0)} msg/s   latency p50 ${pipeline.p50.toFixed(0)} ms  p99 ${pipeline.p99.toFixed(0)} ms   peak RSS ${pipeline.peakRssMb.toFixed(0)} MiB`);
-  console.log(`raw amqplib           ${raw.toFixed(0)} msg/s   (2 KB persistent, confirms, publish → consume)`);
-  console.log(`ratio raw / pipeline  ${(raw / pipeline.rate).toFixed(1)}x`);
+  console.log(`Kommunebro bench: 101 → 165, two compiled node processes on PostgreSQL and RabbitMQ`);
+  const federation = new TestFederation();
+  await federation.prepareKeys(['101', '165']);
+  const [receiver, sender] = [await startNode(federation, '165'), await startNode(federation, '101')];
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(sender.child.pid), rssMb(receiver.child.pid))), 100);
+  try {
+    const consent = await fetch(`${sender.url}/consents`, { method: 'POST', headers: { authorization: `Bearer ${sender.token}`, 'content-type': 'application/json' }, body: JSON.stringify(consentRequest()) });
+    if (consent.status !== 201) throw new Error(`POST /consents answered ${consent.status}`);
+    const body = JSON.stringify(noticeRequest('165', { consentId: ((await consent.json()) as { id: string }).id }));
+    const idleRss = Math.max(rssMb(sender.child.pid), rssMb(receiver.child.pid));
+    console.log(`idle: largest node RSS ${idleRss.toFixed(0)} MiB`);
+
+    const rate = await saturation(sender, body);
+    console.log(`saturation: ${total} notices from ${concurrency} clients: ${rate.toFixed(0)} msg/s end to end`);
+    const latency = await paced(sender, body);
+    console.log(`paced: ${pacedRate} msg/s for ${pacedSeconds} s: POST → delivered p50 ${latency.p50} ms, p99 ${latency.p99} ms`);
+    clearInterval(sampler);
+    const raw = await rawRun(Buffer.byteLength(body) + 600); // a signed notice: the body, its envelope and a signature
+    console.log(`raw amqplib: ${raw.toFixed(0)} msg/s (persistent, confirms, publish → consume)`);
+    console.log(
+      `bench: pipeline ${rate.toFixed(0)} msg/s, raw ${raw.toFixed(0)} msg/s, ratio ${(raw / rate).toFixed(1)}x, p50@${pacedRate} ${latency.p50} ms, p99@${pacedRate} ${latency.p99} ms, rss ${peakRss.toFixed(0)} MiB per node`,
+    );
+  } finally {
+    clearInterval(sampler);
+    await sender.stop();
+    await receiver.stop();
+    await federation.stop();
+  }
 }
 
 main().then(

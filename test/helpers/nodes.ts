@@ -49,14 +49,17 @@ export class TestFederation {
 
   /** Keys are made first so every node can trust every other before it starts. */
   async start(codes: string[], options: NodeOptions & { extraTrusted?: string[]; env?: Record<string, string> } = {}): Promise<void> {
+    await this.prepareKeys([...codes, ...(options.extraTrusted ?? [])]);
+    for (const code of codes) await this.startNode(code, options, options.env);
+  }
+
+  /** Each municipality's key in its key folder, and every public key in the shared trust folder. */
+  async prepareKeys(codes: string[]): Promise<void> {
     const keys = new Map<string, SigningKey>();
-    for (const code of [...codes, ...(options.extraTrusted ?? [])]) {
-      keys.set(code, await loadOrCreateSigningKey(this.keyDir(code), code));
-    }
+    for (const code of codes) keys.set(code, await loadOrCreateSigningKey(this.keyDir(code), code));
     for (const [code, key] of keys) {
       writeFileSync(path.join(this.trustDirOf(), `${code}.jwks.json`), JSON.stringify({ keys: [key.publicJwk] }));
     }
-    for (const code of codes) await this.startNode(code, options, options.env);
   }
 
   keyDir(code: string): string {
