@@ -7,7 +7,7 @@
 // Prints its figures, asserts nothing; the last line holds all of them. BENCH_CPU_PROF=<dir> writes
 // each node's CPU profile (--cpu-prof) there.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import amqp from 'amqplib';
 import pg from 'pg';
@@ -60,7 +60,8 @@ async function startNode(federation: TestFederation, code: string): Promise<Benc
       KB_TOKENS: `${token}=outreach`,
       LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // BENCH_LOG_DIR=<dir>: each node's log in <dir>/<code>.log.
+    stdio: ['ignore', process.env.BENCH_LOG_DIR ? openSync(`${process.env.BENCH_LOG_DIR}/${code}.log`, 'w') : 'ignore', 'inherit'],
   });
   // Never leave a child behind, even when the bench fails.
   process.once('exit', () => child.kill('SIGKILL'));

@@ -11,6 +11,11 @@ import { createPool, ReleasingPrismaPg } from './pg-pool.ts';
 export type Prisma = PrismaClient;
 /** A transaction's client; PrismaClient itself fits too, so repositories work inside and outside one. */
 export type Tx = Parameters<Parameters<Prisma['$transaction']>[0]>[0];
+/**
+ * A group commit's transaction holds many stores (data/group-commit.ts): Prisma's default 5 s
+ * lifetime is too short for a full batch on a busy machine.
+ */
+const transactionLimits = { maxWait: 10_000, timeout: 30_000 };
 export type TransactionRunner = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
 
 export interface Database {
@@ -39,7 +44,7 @@ export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: 
     await installAppendOnlyGuards(prisma);
     return {
       prisma,
-      transaction: (work) => prisma.$transaction(work),
+      transaction: (work) => prisma.$transaction(work, transactionLimits),
       poolSize,
       ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')),
       close: async () => {
@@ -57,7 +62,7 @@ export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: 
   await installAppendOnlyGuards(prisma);
   return {
     prisma,
-    transaction: (work) => prisma.$transaction(work),
+    transaction: (work) => prisma.$transaction(work, transactionLimits),
     ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')),
     // $disconnect does not close PGlite; without this the process never exits.
     close: async () => {

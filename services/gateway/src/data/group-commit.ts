@@ -7,6 +7,8 @@ export interface GroupCommitOptions {
   maxWaitMs: number;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 interface Unit {
   work: (tx: Tx) => Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -18,7 +20,8 @@ interface Unit {
  * share one transaction, so they share its commit and take the logs' locks once. Each unit runs
  * in a savepoint of its own: one that fails (a refusal, a duplicate) is rolled back alone and its
  * caller gets its own error; its neighbours commit. If the transaction itself fails (the database
- * went away), every caller of the batch gets that error and retries as it would alone. Units run
+ * went away), the batch is tried once more, then every caller of the batch gets that error and
+ * retries as it would alone. Units run
  * in the order they arrived, one batch at a time, so the order within a conversation is kept.
  * Each caller is answered when its batch has committed.
  */
@@ -30,6 +33,8 @@ export class GroupCommit {
   constructor(
     private readonly transaction: TransactionRunner,
     private readonly options: GroupCommitOptions = { maxBatch: 64, maxWaitMs: 2 },
+    /** Tries of a batch whose transaction failed (a unit that fails alone is not tried again). */
+    private readonly attempts = 2,
   ) {}
 
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -64,29 +69,39 @@ export class GroupCommit {
       await this.transaction(unit!.work).then(unit!.resolve, unit!.reject);
       return;
     }
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    try {
-      await this.transaction(async (tx) => {
-        for (const [i, unit] of batch.entries()) {
-          await tx.$executeRawUnsafe(`SAVEPOINT unit_${i}`);
-          try {
-            outcomes[i] = { ok: true, value: await unit.work(tx) };
-            await tx.$executeRawUnsafe(`RELEASE SAVEPOINT unit_${i}`);
-          } catch (error) {
-            // Rolling back to the savepoint fails only when the transaction is gone: then the batch fails.
-            await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT unit_${i}`);
-            outcomes[i] = { ok: false, error };
-          }
-        }
-      });
-    } catch (error) {
-      for (const unit of batch) unit.reject(error);
-      return;
+    let outcomes: Outcome[] = [];
+    for (let attempt = 1; ; attempt++) {
+      outcomes = [];
+      try {
+        await this.runBatch(batch, outcomes);
+        break;
+      } catch (error) {
+        // The transaction failed, not a unit: nothing of the batch is stored; try it again, then give up.
+        if (attempt < this.attempts) continue;
+        for (const unit of batch) unit.reject(error);
+        return;
+      }
     }
     batch.forEach((unit, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) unit.resolve(outcome.value);
       else unit.reject(outcome.error);
+    });
+  }
+
+  private async runBatch(batch: Unit[], outcomes: Outcome[]): Promise<void> {
+    await this.transaction(async (tx) => {
+      for (const [i, unit] of batch.entries()) {
+        await tx.$executeRawUnsafe(`SAVEPOINT unit_${i}`);
+        try {
+          outcomes[i] = { ok: true, value: await unit.work(tx) };
+          await tx.$executeRawUnsafe(`RELEASE SAVEPOINT unit_${i}`);
+        } catch (error) {
+          // Rolling back to the savepoint fails only when the transaction is gone: then the batch fails.
+          await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT unit_${i}`);
+          outcomes[i] = { ok: false, error };
+        }
+      }
     });
   }
 }
