@@ -13,7 +13,7 @@ describe('npm run demo: when the federation is described by .env variables only'
 
   beforeAll(async () => {
     await federation.start(codes);
-  }, 90_000);
+  }, 180_000);
   afterAll(async () => {
     await federation.stop();
   });

@@ -37,7 +37,7 @@ describe('key compromise drill: when København’s private key leaks', () => {
   beforeAll(async () => {
     await federation.start(['101', '165']);
     leaked = federation.get('101').key;
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await probe.close();
     await federation.stop();
