@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -48,8 +48,11 @@ describe('npm run broker:definitions', () => {
       permissions: definitions.permissions.filter((p: { user: string }) => p.user.startsWith(prefix)),
       exchanges: definitions.exchanges,
     };
-    writeFileSync(path.join(dir, 'nodes.json'), JSON.stringify(nodesOnly));
-    await exec('rabbitmqctl', ['-q', 'import_definitions', path.join(dir, 'nodes.json')]);
+    // rabbitmqctl runs as the rabbitmq user: the file must be readable to it (3.10 reads no standard input here).
+    const shared = path.join(dir, 'nodes.json');
+    writeFileSync(shared, JSON.stringify(nodesOnly), { mode: 0o644 });
+    chmodSync(dir, 0o755);
+    await exec('rabbitmqctl', ['-q', 'import_definitions', shared]);
 
     const url = (user: string, pass: string) => {
       const u = new URL(amqpUrl);
