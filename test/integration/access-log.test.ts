@@ -27,7 +27,7 @@ describe('access log and metrics: when København (101) serves requests', () => 
 
   beforeAll(async () => {
     await federation.start(['101', '165'], { log: pino({ level: 'info' }, sink) });
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await probe.close();
     await federation.stop();

@@ -30,7 +30,7 @@ describe('backup and restore: when København (101) is backed up, lost and resto
     const notice = await asUser(kbh, 'outreach').send(noticeRequest('165', { consentId }));
     const verified = async (what: 'audit' | 'consents') => (await asUser(kbh, 'admin').get(`/${what}/verify`)).body.entries as number;
     before = { audit: await verified('audit'), consents: await verified('consents'), kid: kbh.key.kid, noticeId: notice.id, conversationId: notice.conversationId };
-  }, 90_000);
+  }, 180_000);
   afterAll(async () => {
     await restored?.stop();
     await federation.stop();

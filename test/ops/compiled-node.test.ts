@@ -19,7 +19,7 @@ describe('production run mode: when the gateway is compiled with npm run build a
     const db = await createTestDatabase();
     drop = db.drop;
     node = await startCompiledNode({ KB_MUNICIPALITY: '101', DATABASE_URL: db.url, AMQP_URL: amqpUrl, KB_EXCHANGE: exchange, KB_KEY_DIR: path.join(dir, 'keys'), KB_TOKENS: `${admin}=admin` }, await freePort());
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await node?.stop();
     await drop?.();
