@@ -70,12 +70,12 @@ describe('key compromise drill: when København’s private key leaks', () => {
     expect((await kb('165', 'keys', 'approve', kbh.key.kid)).join('\n')).toMatch(new RegExp(`^${kbh.key.kid}\\s+101\\s+active`, 'm'));
 
     const notice = await asUser(kbh, 'outreach').send(noticeRequest('165', { consentId: await federation.consent('101') }));
-    expect((await kbh.node.deps.messages.find(notice.id))?.status).toBe('delivered');
+    expect((await kbh.node.parts.messages.find(notice.id))?.status).toBe('delivered');
   }, 30_000);
 
   it('when the runbook lists messages still waiting for a receipt, then the curl command answers with the list', async () => {
     const out = await sh('curl -sf -H "Authorization: Bearer $KB_ADMIN_TOKEN" "$KB_NODE_URL/messages?direction=out&status=sent"', admin('101'));
     expect(JSON.parse(out)).toEqual({ messages: [] });
-    await eventually('nothing left unsent', async () => (await federation.get('101').node.deps.outbox.countPending()) === 0);
+    await eventually('nothing left unsent', async () => (await federation.get('101').node.parts.outbox.countPending()) === 0);
   });
 });
