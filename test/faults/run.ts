@@ -149,8 +149,9 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
     say(`Sending done: ${sent.accepted.length} accepted, ${sent.refused} refused, ${sent.unknown} with unknown outcome; waiting for the outbox to drain`);
 
     const drainedBy = Date.now() + options.drainTimeoutMs;
+    const pendingSql = 'SELECT count(*) AS n FROM "OutboxEntry" WHERE "publishedAt" IS NULL';
     for (;;) {
-      const outbox = Number((await postgres.query('SELECT count(*) AS n FROM "OutboxEntry"', 'kb_101')).rows[0].n) + Number((await postgres.query('SELECT count(*) AS n FROM "OutboxEntry"', 'kb_165')).rows[0].n);
+      const outbox = Number((await postgres.query(pendingSql, 'kb_101')).rows[0].n) + Number((await postgres.query(pendingSql, 'kb_165')).rows[0].n);
       const open = Number((await postgres.query(`SELECT count(*) AS n FROM "Message" WHERE direction = 'out' AND status IN ('queued', 'sent')`, 'kb_101')).rows[0].n);
       const depth = (await inboxDepth('165')) + (await inboxDepth('101'));
       if (outbox === 0 && open === 0 && depth === 0) break;
@@ -184,6 +185,8 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
     for (const node of nodes.values()) await node.stop().catch(() => undefined);
     await rabbit.stop();
     await postgres.stop();
-    rmSync(dir, { recursive: true, force: true });
+    // KB_FAULTS_KEEP=1 keeps the node logs for a look afterwards.
+    if (process.env.KB_FAULTS_KEEP) say(`Node logs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
