@@ -25,6 +25,7 @@ import { DeadlineWatch } from './pipeline/deadlines.ts';
 import { KeyWatch } from './pipeline/key-watch.ts';
 import { TokenRepository } from './data/tokens.ts';
 import { InvoiceRepository } from './data/invoices.ts';
+import { IdempotencyRepository } from './data/idempotency.ts';
 
 export interface NodeOptions {
   log?: Logger;
@@ -95,6 +96,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     pipeline: deps,
     limiter: new FailureLimiter(config.authFailureLimit),
     publicJwks: () => ownKeys.jwks(),
+    idempotency: new IdempotencyRepository(db.prisma),
     health: async () => ({
       database: await withTimeout(db.ping(), 2000).then(() => 'up' as const, () => 'down' as const),
       broker: broker.isUp ? 'up' : 'down',

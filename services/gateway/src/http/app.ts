@@ -19,6 +19,8 @@ import { copenhagenDate } from '../domain/calendar.ts';
 import { municipalityName, municipalityNames } from '../config/municipalities.ts';
 import { deadlineView } from '../pipeline/deadlines.ts';
 import { problemHandler } from './problem.ts';
+import { idempotent } from './idempotency.ts';
+import type { IdempotencyRepository } from '../data/idempotency.ts';
 
 export interface HttpDeps {
   pipeline: PipelineDeps;
@@ -26,6 +28,8 @@ export interface HttpDeps {
   publicJwks: () => { keys: PublicJwk[] };
   health: () => Promise<{ database: 'up' | 'down'; broker: 'up' | 'down' }>;
   log: Logger;
+  /** issue 12: Idempotency-Key on POST /messages. */
+  idempotency?: IdempotencyRepository;
 }
 
 const statuses: MessageStatus[] = ['queued', 'sent', 'delivered', 'rejected', 'failed', 'accepted'];
@@ -91,7 +95,7 @@ export function createApp(deps: HttpDeps): express.Express {
   api.use(express.json({ limit: pipeline.maxMessageBytes, strict: true }));
 
   // Which role may send which type is the collaboration model's decision, made in the pipeline.
-  api.post('/messages', allow(...roles), async (req, res) => {
+  api.post('/messages', allow(...roles), idempotent(deps.idempotency, deps.log, pipeline.now), async (req, res) => {
     const message = await sendMessage(pipeline, callerOf(res), req.body);
     res.status(202).location(`/messages/${message.id}`).json({ id: message.id, conversationId: message.conversationId, status: message.status });
   });
