@@ -140,7 +140,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
 
     say(`Sending ${options.count} notices 101 → 165 from ${options.concurrency} clients (${options.plan} fault plan)`);
     const progress = { done: 0 };
-    const sending = sendNotices({ url: () => sender.url, token: tokens.outreach, count: options.count, concurrency: options.concurrency, body, progress });
+    const sending = sendNotices({ url: () => sender.url, token: tokens.outreach, count: options.count, concurrency: options.concurrency, body, progress, keyPrefix: `fault-${Date.now()}` });
     for (const [at, act] of plan) {
       while (progress.done < at * options.count && !sending.finished) await sleep(100);
       await act();
