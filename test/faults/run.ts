@@ -46,6 +46,20 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
   const [rabbit, postgres] = await Promise.all([PrivateRabbit.start(), PrivatePostgres.start({ maxConnections: 100 })]);
   const nodes = new Map<string, NodeProcess>();
   const tokens = { admin: 'fault-admin-token-0123456789', outreach: 'fault-outreach-token-0123456789' };
+  let cleaned: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      for (const node of nodes.values()) await node.stop().catch(() => undefined);
+      await rabbit.stop();
+      await postgres.stop();
+      // KB_FAULTS_KEEP=1 keeps the node logs for a look afterwards.
+      if (process.env.KB_FAULTS_KEEP) say(`Node logs kept in ${dir}`);
+      else rmSync(dir, { recursive: true, force: true });
+    })());
+  // Ctrl+C stops what this run started (its nodes, broker node and cluster), and nothing else.
+  const interrupted = () => void cleanup().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     await prepareFederationKeys(dir, ['101', '165'], () => undefined);
     for (const code of ['101', '165']) {
@@ -182,11 +196,8 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
       faults,
     };
   } finally {
-    for (const node of nodes.values()) await node.stop().catch(() => undefined);
-    await rabbit.stop();
-    await postgres.stop();
-    // KB_FAULTS_KEEP=1 keeps the node logs for a look afterwards.
-    if (process.env.KB_FAULTS_KEEP) say(`Node logs kept in ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await cleanup();
   }
 }
