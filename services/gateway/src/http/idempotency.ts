@@ -8,6 +8,21 @@ import { callerOf } from './auth.ts';
 const keyPattern = /^[\x21-\x7e]{8,200}$/;
 
 /**
+ * Records the answer, retrying for about a minute: a database restart right after the request
+ * would otherwise leave the key "in progress" (409) for 24 hours.
+ */
+async function keep(write: () => Promise<void>, log: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= 8) return log.error({ err: (error as Error).message }, 'idempotency record not updated');
+      await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+    }
+  }
+}
+
+/**
  * `Idempotency-Key` on a POST: the same caller and key within 24 h gets the first answer again
  * (header `Idempotent-Replayed: true`) and nothing is sent anew. Only a 2xx answer is kept; a
  * refused or failed request frees the key. A key reused for another body is refused.
@@ -35,8 +50,8 @@ export function idempotent(store: IdempotencyRepository | undefined, log: Logger
       }
       const json = res.json.bind(res);
       res.json = (body: unknown) => {
-        const kept = res.statusCode >= 200 && res.statusCode < 300 ? store.complete(caller, key, res.statusCode, body) : store.release(caller, key);
-        kept.catch((error) => log.error({ err: (error as Error).message }, 'idempotency record not updated'));
+        const status = res.statusCode;
+        void keep(() => (status >= 200 && status < 300 ? store.complete(caller, key, status, body) : store.release(caller, key)), log);
         return json(body);
       };
       next();
