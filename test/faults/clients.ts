@@ -4,7 +4,7 @@ export interface SendResult {
   accepted: string[];
   /** Answered with a final 4xx/5xx other than 503. */
   refused: number;
-  /** The connection broke after the request went out: it may or may not have been stored. */
+  /** Not answered in time, or its key stayed "in progress" after a crash: it may or may not have been stored. */
   unknown: number;
 }
 
@@ -15,30 +15,42 @@ export interface SendOptions {
   concurrency: number;
   body: (i: number) => unknown;
   progress: { done: number };
+  /** Idempotency keys are `<keyPrefix>-<i>`. */
+  keyPrefix: string;
   /** How long one notice is retried while the node answers 503 or does not listen. */
   retryForMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** 503 (with Retry-After) and a refused connection (the node is restarting) mean "not stored": retry. */
+/**
+ * Each notice has its own Idempotency-Key, so a client may retry whatever happened: 503 (with
+ * Retry-After), a refused connection (the node is restarting) or a connection broken midway. A key
+ * still "in progress" after a crash (409) is retried for a while, then counted as unknown.
+ */
 async function sendOne(options: SendOptions, i: number, result: SendResult): Promise<void> {
   const until = Date.now() + (options.retryForMs ?? 180_000);
+  let inProgressSince: number | undefined;
   for (;;) {
     try {
       const res = await fetch(`${options.url()}/messages`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json', 'idempotency-key': `${options.keyPrefix}-${i}` },
         body: JSON.stringify(options.body(i)),
         signal: AbortSignal.timeout(60_000),
       });
       const answer = (await res.json().catch(() => ({}))) as { id?: string; code?: string };
       if (res.status === 202 && answer.id) return void result.accepted.push(answer.id);
+      if (res.status === 409 && answer.code === 'idempotency_in_progress') {
+        inProgressSince ??= Date.now();
+        if (Date.now() - inProgressSince > 30_000) return void result.unknown++;
+        await sleep(1000);
+        continue;
+      }
       if (res.status !== 503 || Date.now() > until) return void result.refused++;
       await sleep(Number(res.headers.get('retry-after') ?? 1) * 1000);
-    } catch (error) {
-      const code = (error as { cause?: { code?: string } }).cause?.code;
-      if (code !== 'ECONNREFUSED' || Date.now() > until) return void result.unknown++;
+    } catch {
+      if (Date.now() > until) return void result.unknown++;
       await sleep(500);
     }
   }

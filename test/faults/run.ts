@@ -46,6 +46,20 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
   const [rabbit, postgres] = await Promise.all([PrivateRabbit.start(), PrivatePostgres.start({ maxConnections: 100 })]);
   const nodes = new Map<string, NodeProcess>();
   const tokens = { admin: 'fault-admin-token-0123456789', outreach: 'fault-outreach-token-0123456789' };
+  let cleaned: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      for (const node of nodes.values()) await node.stop().catch(() => undefined);
+      await rabbit.stop();
+      await postgres.stop();
+      // KB_FAULTS_KEEP=1 keeps the node logs for a look afterwards.
+      if (process.env.KB_FAULTS_KEEP) say(`Node logs kept in ${dir}`);
+      else rmSync(dir, { recursive: true, force: true });
+    })());
+  // Ctrl+C stops what this run started (its nodes, broker node and cluster), and nothing else.
+  const interrupted = () => void cleanup().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     await prepareFederationKeys(dir, ['101', '165'], () => undefined);
     for (const code of ['101', '165']) {
@@ -140,7 +154,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
 
     say(`Sending ${options.count} notices 101 → 165 from ${options.concurrency} clients (${options.plan} fault plan)`);
     const progress = { done: 0 };
-    const sending = sendNotices({ url: () => sender.url, token: tokens.outreach, count: options.count, concurrency: options.concurrency, body, progress });
+    const sending = sendNotices({ url: () => sender.url, token: tokens.outreach, count: options.count, concurrency: options.concurrency, body, progress, keyPrefix: `fault-${Date.now()}` });
     for (const [at, act] of plan) {
       while (progress.done < at * options.count && !sending.finished) await sleep(100);
       await act();
@@ -149,8 +163,9 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
     say(`Sending done: ${sent.accepted.length} accepted, ${sent.refused} refused, ${sent.unknown} with unknown outcome; waiting for the outbox to drain`);
 
     const drainedBy = Date.now() + options.drainTimeoutMs;
+    const pendingSql = 'SELECT count(*) AS n FROM "OutboxEntry" WHERE "publishedAt" IS NULL';
     for (;;) {
-      const outbox = Number((await postgres.query('SELECT count(*) AS n FROM "OutboxEntry"', 'kb_101')).rows[0].n) + Number((await postgres.query('SELECT count(*) AS n FROM "OutboxEntry"', 'kb_165')).rows[0].n);
+      const outbox = Number((await postgres.query(pendingSql, 'kb_101')).rows[0].n) + Number((await postgres.query(pendingSql, 'kb_165')).rows[0].n);
       const open = Number((await postgres.query(`SELECT count(*) AS n FROM "Message" WHERE direction = 'out' AND status IN ('queued', 'sent')`, 'kb_101')).rows[0].n);
       const depth = (await inboxDepth('165')) + (await inboxDepth('101'));
       if (outbox === 0 && open === 0 && depth === 0) break;
@@ -181,9 +196,8 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
       faults,
     };
   } finally {
-    for (const node of nodes.values()) await node.stop().catch(() => undefined);
-    await rabbit.stop();
-    await postgres.stop();
-    rmSync(dir, { recursive: true, force: true });
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await cleanup();
   }
 }

@@ -7,7 +7,8 @@ describe('when an error reaches the API', () => {
     const terminated = Object.assign(new Error('x'), { meta: { driverAdapterError: Object.assign(new Error('postgres'), { cause: { kind: 'postgres', originalCode: '57P01' } }) } });
     const blocked = new Error('database "kb" is not currently accepting connections');
     const poolDry = Object.assign(new Error('wrapped'), { cause: new Error('timeout exceeded when trying to connect') });
-    expect([notReachable, terminated, blocked, poolDry].map((e) => isDatabaseOutage(e))).toEqual([true, true, true, true]);
+    const noTransaction = Object.assign(new Error('Transaction API error: Unable to start a transaction in the given time.'), { code: 'P2028' });
+    expect([notReachable, terminated, blocked, poolDry, noTransaction].map((e) => isDatabaseOutage(e))).toEqual([true, true, true, true, true]);
   });
 
   it('then failures of the request itself are not outages', () => {

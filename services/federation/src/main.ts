@@ -113,7 +113,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stopAll(0));
   process.on('SIGTERM', () => stopAll(0));
 
-  for (const code of codes) {
+  // issue 12: a node that died is started again (a supervisor's job), unless it keeps dying.
+  const recentRestarts = new Map<string, number[]>();
+  const spawnNode = (code: string) => {
     const log = createWriteStream(path.join(dir, code, 'node.log'), { flags: 'a' });
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services/gateway/src/main.ts')], {
       cwd: root,
@@ -135,13 +137,19 @@ async function main(): Promise<void> {
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     child.on('exit', (exitCode) => {
-      if (!stopping) {
-        console.error(`Node ${code} stopped unexpectedly (exit ${exitCode}); see ${path.join(dir, code, 'node.log')}. Stopping the federation.`);
-        stopAll(1);
+      if (stopping) return;
+      const restarts = (recentRestarts.get(code) ?? []).filter((t) => t > Date.now() - 60_000);
+      if (restarts.length >= 3) {
+        console.error(`Node ${code} stopped unexpectedly (exit ${exitCode}) three times within a minute; see ${path.join(dir, code, 'node.log')}. Stopping the federation.`);
+        return stopAll(1);
       }
+      recentRestarts.set(code, [...restarts, Date.now()]);
+      console.error(`Node ${code} stopped unexpectedly (exit ${exitCode}); see ${path.join(dir, code, 'node.log')}. Starting it again.`);
+      setTimeout(() => !stopping && spawnNode(code), 1000);
     });
     children.set(code, child);
-  }
+  };
+  for (const code of codes) spawnNode(code);
   try {
     await Promise.all(codes.map((code) => waitHealthy(code, children.get(code)!)));
   } catch (error) {

@@ -28,6 +28,7 @@ import type { Parts } from './parts.ts';
 import { DeadlineWatch } from './use-cases/deadlines.ts';
 import { KeyLifecycle } from './use-cases/keys.ts';
 import { KeyWatch } from './use-cases/key-watch.ts';
+import { IdempotencyRepository } from './data/idempotency.ts';
 
 export interface NodeOptions {
   log?: Logger;
@@ -75,6 +76,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     conversations: new ConversationRepository(db.prisma),
     consents: new ConsentRepository(db.prisma),
     outbox: new OutboxRepository(db.prisma),
+    idempotency: new IdempotencyRepository(db.prisma),
     keys,
     audit,
     transaction: db.transaction,

@@ -11,6 +11,7 @@ import type { InvoiceRepository } from './data/invoices.ts';
 import type { KeyRepository } from './data/keys.ts';
 import type { MessageRepository } from './data/messages.ts';
 import type { OutboxRepository } from './data/outbox.ts';
+import type { IdempotencyRepository } from './data/idempotency.ts';
 import type { TokenRepository } from './data/tokens.ts';
 import type { TransactionRunner } from './data/db.ts';
 import type { OwnKeys } from './crypto/own-keys.ts';
@@ -40,6 +41,8 @@ export interface Parts {
   invoices: InvoiceRepository;
   keys: KeyRepository;
   outbox: OutboxRepository;
+  /** First answers to POST /messages by Idempotency-Key, kept 24 h. */
+  idempotency: IdempotencyRepository;
   audit: AuditRepository;
   /** Runs work in one database transaction; message handlers run inside the one that stores their message. */
   transaction: TransactionRunner;

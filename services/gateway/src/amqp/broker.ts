@@ -129,6 +129,7 @@ export class Broker extends EventEmitter {
     this.connection = undefined;
     this.publisher = undefined;
     this.consumer = undefined;
+    this.consumerTag = undefined;
     if (this.stopped || !wasUp) return;
     this.log.warn({ reason }, 'broker connection lost; reconnecting');
     this.emit('down');

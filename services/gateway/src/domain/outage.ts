@@ -2,11 +2,12 @@
 // to a failure of the request itself. Seen on this project's stack (Prisma 6 + @prisma/adapter-pg + pg):
 // P1001 / DatabaseNotReachable when nothing listens, SQLSTATE 57P01 when the server terminates a
 // connection, 55000 "not currently accepting connections", and pg's own connection errors.
-const prismaCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+// P2024 / P2028: no connection or transaction could be had in time (the database is overloaded).
+const prismaCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
 const adapterKinds = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 const sqlStates = /^(08\d{3}|57P0[1-3]|53300)$/;
 const messages =
-  /ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|not currently accepting connections|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Can't reach database server|Server has closed the connection/i;
+  /ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|not currently accepting connections|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Can't reach database server|Server has closed the connection|Unable to start a transaction in the given time/i;
 
 export function isDatabaseOutage(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 4) return false;

@@ -5,6 +5,7 @@ import type { Parts } from '../../parts.ts';
 import { findMessage, listMessages, sendMessage, type Direction, type MessageFilter, type MessageStatus } from '../../use-cases/messages.ts';
 import type { SendDeps as OutboundDeps } from '../../use-cases/messages.ts';
 import { allow, callerOf } from '../auth.ts';
+import { idempotent } from '../idempotency.ts';
 import { one, uuid } from '../query.ts';
 
 const statuses: MessageStatus[] = ['queued', 'sent', 'delivered', 'rejected', 'failed', 'accepted'];
@@ -23,11 +24,11 @@ function messageFilter(query: Request['query']): MessageFilter {
   return { direction: direction as Direction | undefined, status: status as MessageStatus | undefined, conversationId, type, limit };
 }
 
-export function messageRoutes(deps: OutboundDeps & Pick<Parts, 'messages'>): Router {
+export function messageRoutes(deps: OutboundDeps & Pick<Parts, 'messages' | 'idempotency'>): Router {
   const router = Router();
 
   // Which role may send which type is the collaboration model's decision, made in the pipeline.
-  router.post('/messages', allow(...roles), async (req, res) => {
+  router.post('/messages', allow(...roles), idempotent(deps.idempotency, deps.log, deps.now), async (req, res) => {
     const message = await sendMessage(deps, callerOf(res), req.body);
     res.status(202).location(`/messages/${message.id}`).json({ id: message.id, conversationId: message.conversationId, status: message.status });
   });
