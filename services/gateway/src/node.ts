@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { NodeConfig } from './config/index.ts';
 import { Broker, brokerNames } from './amqp/broker.ts';
+import { DeadLetterQueue } from './amqp/dead-letters.ts';
 import { InboundConsumer, defaultRetryPolicy, type RetryPolicy } from './amqp/consumer.ts';
 import { OwnKeys } from './crypto/own-keys.ts';
 import { TrustStore } from './crypto/trust-store.ts';
@@ -95,6 +96,8 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
       broker: broker.isUp ? 'up' : 'down',
     }),
     log,
+    console: config.console,
+    deadLetters: new DeadLetterQueue(config.amqpUrl, brokerNames(config.exchange, config.municipality)),
   });
 
   let server: Server | undefined;

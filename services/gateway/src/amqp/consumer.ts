@@ -1,4 +1,5 @@
 import type { Delivery, Broker } from './broker.ts';
+import { transportUserOf } from './dead-letters.ts';
 import { parseCompactJws } from '../crypto/jws.ts';
 import { InboundRefused, receiveMessage } from '../pipeline/inbound.ts';
 import type { PipelineDeps } from '../pipeline/context.ts';
@@ -52,7 +53,7 @@ export class InboundConsumer {
     const { deps } = this;
     for (let attempt = 1; ; attempt++) {
       try {
-        await receiveMessage(deps, { body: delivery.content, userId: delivery.properties.userId });
+        await receiveMessage(deps, { body: delivery.content, userId: transportUserOf(delivery, this.broker().user) });
         ack();
         return;
       } catch (error) {

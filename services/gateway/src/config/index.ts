@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { municipalityNames } from './municipalities.ts';
+import { loadConsoleConfig, type ConsoleConfig } from './console.ts';
 
 export const roles = ['outreach', 'shelter', 'caseworker', 'finance', 'admin'] as const;
 export type Role = (typeof roles)[number];
@@ -33,6 +34,8 @@ export interface NodeConfig {
   keyWatchMs: number;
   maxMessageBytes: number;
   logLevel: string;
+  /** Console sessions and OIDC login (config/console.ts). */
+  console: ConsoleConfig;
 }
 
 export class ConfigError extends Error {
@@ -109,5 +112,6 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     keyWatchMs: integer(env, 'KB_KEY_WATCH_MS', 60_000, 100, 24 * 3600 * 1000),
     maxMessageBytes: integer(env, 'KB_MAX_MESSAGE_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    console: loadConsoleConfig(env),
   };
 }

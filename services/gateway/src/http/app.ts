@@ -14,11 +14,15 @@ import { keyView, phoneFingerprint } from '../crypto/trust-store.ts';
 import { keyAlerts } from '../pipeline/key-watch.ts';
 import { rotateOwnKey } from '../pipeline/trust.ts';
 import { answerInvoice, composeInvoice, figuresOf, overrideLine } from '../pipeline/invoicing.ts';
-import { invoiceCsv } from '../domain/invoicing.ts';
+import { invoiceCsv } from '../domain/invoice-csv.ts';
 import { copenhagenDate } from '../domain/calendar.ts';
 import { municipalityName, municipalityNames } from '../config/municipalities.ts';
 import { deadlineView } from '../pipeline/deadlines.ts';
 import { problemHandler } from './problem.ts';
+import { consoleRouter } from '../console/routes.ts';
+import { deadLetterRoutes } from './dead-letters.ts';
+import type { ConsoleConfig } from '../config/console.ts';
+import type { DeadLetterQueue } from '../amqp/dead-letters.ts';
 
 export interface HttpDeps {
   pipeline: PipelineDeps;
@@ -26,6 +30,8 @@ export interface HttpDeps {
   publicJwks: () => { keys: PublicJwk[] };
   health: () => Promise<{ database: 'up' | 'down'; broker: 'up' | 'down' }>;
   log: Logger;
+  console?: ConsoleConfig;
+  deadLetters?: DeadLetterQueue;
 }
 
 const statuses: MessageStatus[] = ['queued', 'sent', 'delivered', 'rejected', 'failed', 'accepted'];
@@ -83,6 +89,7 @@ export function createApp(deps: HttpDeps): express.Express {
     res.type(pipeline.metrics.registry.contentType).send(await pipeline.metrics.registry.metrics());
   });
 
+  app.use(consoleRouter(deps)); // console files and sessions → res.locals.caller (console/routes.ts)
   const api = express.Router();
   api.use(bearerAuth(pipeline.tokens, deps.limiter, pipeline.now));
   api.use(express.json({ limit: pipeline.maxMessageBytes, strict: true }));
@@ -264,6 +271,7 @@ export function createApp(deps: HttpDeps): express.Express {
     res.json(await answerInvoice(pipeline, callerOf(res), req.params.id as string));
   });
 
+  deadLetterRoutes(api, pipeline, deps.deadLetters);
   app.use(api);
   app.use((_req, _res, next) => next(new Refusal('not_found', 'no such endpoint')));
   app.use(problemHandler(deps.log));

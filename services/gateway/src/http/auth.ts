@@ -27,6 +27,7 @@ export class FailureLimiter {
  */
 export function bearerAuth(tokens: TokenRepository, limiter: FailureLimiter, now: () => Date) {
   return async (req: Request, res: Response, next: NextFunction) => {
+    if (res.locals.caller) return next(); // a console session (console/routes.ts)
     const client = req.ip ?? 'unknown';
     const at = now();
     if (limiter.blocked(client, at.getTime())) return next(new Refusal('too_many_failures'));
