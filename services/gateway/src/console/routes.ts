@@ -1,7 +1,8 @@
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ConsoleConfig } from '../config/console.ts';
-import { municipalityName } from '../config/municipalities.ts';
+import { municipalityName, municipalityNames } from '../config/municipalities.ts';
+import { addWorkingDays } from '../domain/calendar.ts';
 import { Refusal } from '../domain/errors.ts';
 import type { Caller, PipelineDeps } from '../pipeline/context.ts';
 import type { FailureLimiter } from '../http/auth.ts';
@@ -78,6 +79,18 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
 
   router.get('/session/login-options', (_req, res) => {
     res.json({ oidc: Boolean(oidc), municipality: { code: pipeline.municipality, name: municipalityName(pipeline.municipality) } });
+  });
+
+  // Reference data the console's forms need: municipalities, and due dates in working days.
+  router.get('/session/reference', (_req, res) => {
+    res.json({ municipalities: [...municipalityNames].map(([code, name]) => ({ code, name })), shelters: [...pipeline.contracts.shelters.values()] });
+  });
+
+  router.get('/session/working-days', (req, res, next) => {
+    const from = String(req.query.from ?? '');
+    const days = Number(req.query.days ?? 3);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(from) || !Number.isInteger(days) || days < 1 || days > 60) return next(new Refusal('query_invalid', 'from=YYYY-MM-DD and days 1 to 60'));
+    res.json({ from, days, dueOn: addWorkingDays(from, days) });
   });
 
   router.get('/session', (_req, res, next) => {
