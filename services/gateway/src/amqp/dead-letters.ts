@@ -32,7 +32,7 @@ function viewOf(message: amqp.GetMessage): DeadLetterView {
   }
   const claim = (name: string) => (typeof claims[name] === 'string' ? (claims[name] as string) : null);
   return {
-    id: text(message.properties.messageId) ?? claim('id') ?? '',
+    id: claim('id') ?? text(message.properties.messageId) ?? '',
     code: text(headers['x-kommunebro-code']) ?? 'unknown',
     detail: (text(headers['x-kommunebro-detail']) ?? '').slice(0, 500),
     deadLetteredAt: text(headers['x-kommunebro-dead-lettered-at']),

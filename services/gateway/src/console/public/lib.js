@@ -127,7 +127,7 @@ export function cprCell(cpr, kind, id) {
   if (!cpr) return h('span', {}, '—');
   const masked = `${cpr.slice(0, 6)}-••••`;
   const text = h('span', { class: 'cpr' }, masked);
-  const button = h('button', { type: 'button', class: 'link', 'aria-label': 'Vis fuldt CPR-nummer (registreres i revisionsloggen)' }, 'Vis CPR');
+  const button = h('button', { type: 'button', class: 'link', 'aria-label': 'Vis CPR (registreres i revisionsloggen)' }, 'Vis CPR');
   button.addEventListener('click', async () => {
     try {
       await api('POST', '/session/cpr-shown', { kind, id });
