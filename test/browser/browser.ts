@@ -21,6 +21,7 @@ export function launchBrowser(): Promise<Browser> {
 export async function personPage(browser: Browser): Promise<Page> {
   const context = await browser.newContext({ locale: 'da-DK', timezoneId: 'Europe/Copenhagen', viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(m.text());

@@ -73,5 +73,5 @@ describe('console journey 1: a street sleeper from København to Albertslund', (
     await shot(outreach, 'outreach-follow');
     expect(browserProblems(outreach)).toEqual([]);
     expect(browserProblems(caseworker)).toEqual([]);
-  });
+  }, 120_000);
 });
