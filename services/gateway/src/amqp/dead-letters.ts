@@ -90,7 +90,10 @@ export class DeadLetterQueue {
     const connection = await amqp.connect(this.url);
     try {
       const channel = await connection.createConfirmChannel();
-      return await work(channel);
+      const result = await work(channel);
+      // Closing the channel settles it: acks are flushed, whatever was not acked is requeued.
+      await channel.close();
+      return result;
     } finally {
       await connection.close().catch(() => undefined);
     }
