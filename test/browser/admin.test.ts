@@ -65,7 +65,6 @@ describe('console journey 4: an admin approves a pending key and replays the ref
     await expectAccessible(admin, 'admin: dead letters');
     await shot(admin, 'admin-dead-letters');
     await admin.locator(`tr[data-id="${envelope.id}"]`).getByRole('button', { name: /^Genafspil/ }).click();
-    console.error('DEBUG', JSON.stringify((await asUser(alb, 'admin').get('/admin/dead-letters')).body), await admin.locator('main').textContent());
     await admin.getByText('Ingen afviste beskeder.').waitFor();
     await eventually('replayed message received', async () => (await alb.node.deps.messages.find(envelope.id))?.status === 'accepted');
     expect((await alb.node.deps.audit.list({ action: 'dead-letter.replay' }))[0]).toMatchObject({ messageId: envelope.id, detail: { code: 'key_not_active' } });
