@@ -25,6 +25,7 @@ export async function startOidcProvider(port: number, client: { id: string; secr
     pkce: { required: () => true },
     claims: { openid: ['sub'], profile: ['name'], groups: ['groups'] },
     features: { devInteractions: { enabled: true } },
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
     findAccount: async (_ctx: unknown, id: string) => ({
       accountId: id,
       claims: async () => ({ sub: id, name: accounts[id]?.name ?? id, groups: accounts[id]?.groups ?? [] }),
