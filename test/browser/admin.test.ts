@@ -37,6 +37,8 @@ describe('console journey 4: an admin approves a pending key and replays the ref
     expect(listed).toMatchObject({ id: envelope.id, code: 'key_not_active', type: 'shelter.admission-notice', from: '161', to: '165', conversationId: envelope.conversationId });
     expect(JSON.stringify(listed)).not.toContain('0101801234');
     expect((await asUser(alb, 'caseworker').get('/admin/dead-letters')).body.code).toBe('role_forbidden');
+    expect((await asUser(alb, 'admin').post('/admin/dead-letters/00000000-0000-4000-8000-000000000000/replay', {})).body.code).toBe('not_found');
+    expect((await asUser(alb, 'admin').post('/admin/dead-letters/not-an-id/replay', {})).body.code).toBe('not_found');
 
     // The CLI lists it in the same form.
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -7,7 +8,8 @@ import { expect } from 'vitest';
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-export const screenshotDir = path.resolve(import.meta.dirname, '../../docs/screenshots');
+/** Screenshots go to a temporary folder; `KB_SCREENSHOT_DIR=docs/screenshots` refreshes the README's. */
+export const screenshotDir = path.resolve(process.env.KB_SCREENSHOT_DIR ?? path.join(tmpdir(), 'kommunebro-screenshots'));
 
 /** Debian's Chromium, never a downloaded browser (.ci/run installs the package when missing). */
 export function launchBrowser(): Promise<Browser> {
@@ -47,6 +49,7 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
 }
 
 export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
 }
 

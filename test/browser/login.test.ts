@@ -90,6 +90,18 @@ describe('console journey 5: login through OIDC, role mapping, CSRF refusal, log
     await shot(page, 'login');
   }, 120_000);
 
+  it('when the console is reached over https through a proxy, then the session cookie is Secure; a wrong token is refused', async () => {
+    const login = (token: string) => fetch(`${url}/session/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: JSON.stringify({ token }) });
+    const ok = await login(federation.get('165').token('finance'));
+    expect(ok.status).toBe(201);
+    expect(ok.headers.get('set-cookie')).toMatch(/^kb_session=[\w-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    expect((await ok.json()).role).toBe('finance');
+    const bad = await login('not-a-token-not-a-token');
+    expect(bad.status).toBe(401);
+    expect((await bad.json()).code).toBe('unauthenticated');
+    expect(bad.headers.get('set-cookie')).toBeNull();
+  });
+
   it('when a session is idle longer than the timeout, then it has ended', async () => {
     const page = await personPage(browser);
     await tokenLogin(page, url, federation.get('165').token('admin'));

@@ -111,7 +111,7 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
         limiter.fail(client, at.getTime());
         throw new Refusal('unauthenticated', 'the token is not valid');
       }
-      const session = startSession(req, res, `token:${record.id.slice(0, 8)}:${record.role}`, record.role, record.label);
+      const session = startSession(req, res, `token:${record.id.slice(0, 8)}:${record.role}`, record.role, record.label === 'configuration' ? 'Udviklingsnøgle' : record.label);
       await audit(session.subject, 'session.login', { method: 'token', role: record.role });
       res.status(201).json(view(session));
     } catch (error) {

@@ -22,3 +22,4 @@ export const deadlineTitles = {
   'stay-plan': 'Opholdsplan (7 dage)', assessment: 'Udredning (6 uger)', 'stay-120-days': 'Ophold over 120 dage', 'invoice-answer': 'Svar på faktura (30 dage)',
 };
 export const name = (table, code) => table[code] ?? code;
+export const partyNames = { outreach: 'Gadeplan', home: 'Hjemkommune', shelter: 'Herberg', handling: 'Handlekommune', paying: 'Betalende kommune', announcer: 'Afsender', partner: 'Partner', controller: 'Dataansvarlig', recipient: 'Modtager' };

@@ -1,6 +1,6 @@
 // Finance officer: invoices, each line's outcome explained, overrides with a comment, the answer, refusion, CSV.
 import { actionForm, api, cprCell, day, field, h, kroner, numberDa, say, table } from '../lib.js';
-import { invoiceStatus, name } from '../labels.js';
+import { deadlineStates, invoiceStatus, name } from '../labels.js';
 import { disputeTexts } from '../refusals.js';
 
 export async function invoicesPage(root) {
@@ -13,6 +13,9 @@ export async function invoicesPage(root) {
 
 export async function invoicePage(root, id) {
   const inv = await api('GET', `/invoices/${encodeURIComponent(id)}`);
+  // An invoice's id is its conversation's: the answer deadline is tracked there.
+  const { deadlines } = await api('GET', `/deadlines?conversationId=${encodeURIComponent(inv.id)}`).catch(() => ({ deadlines: [] }));
+  const due = deadlines.find((d) => d.deadline === 'invoice-answer');
   const canEdit = inv.direction === 'in' && inv.status === 'received';
   const rows = inv.lines.map((l) => {
     const outcome = l.outcome === 'accepted' ? h('span', { class: 'ok' }, 'godkendt') : l.outcome === 'disputed' ? h('span', { class: 'bad' }, 'bestridt') : '—';
@@ -44,7 +47,8 @@ export async function invoicePage(root, id) {
     window.dispatchEvent(new Event('kb:refresh'));
   }, { id: 'answer-invoice' }) : null;
   root.append(h('h1', {}, `Faktura ${inv.number}`),
-    h('p', {}, `${inv.direction === 'in' ? 'Modtaget' : 'Sendt'} · periode ${day(inv.periodFrom)} – ${day(inv.periodTo)} · status: `, h('strong', { id: 'invoice-status' }, name(invoiceStatus, inv.status))),
+    h('p', {}, `${inv.direction === 'in' ? 'Modtaget' : 'Sendt'} · periode ${day(inv.periodFrom)} – ${day(inv.periodTo)} · status: `, h('strong', { id: 'invoice-status' }, name(invoiceStatus, inv.status)),
+      due ? h('span', { class: due.state }, ` · svarfrist ${day(due.dueOn)} (${name(deadlineStates, due.state)})`) : null),
     figures,
     h('p', {}, h('a', { class: 'button secondary', href: `/invoices/${inv.id}?format=csv`, download: `${inv.number}.csv`, id: 'csv' }, 'Hent som CSV (Excel)')),
     h('h2', {}, 'Linjer'), table(['Linje', 'Borger', 'Dage', '#Antal', '#Døgntakst', '#Beløb', 'Udfald', 'Ændr'], rows), answer);

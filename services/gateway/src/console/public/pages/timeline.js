@@ -1,6 +1,6 @@
 // One conversation: what happened, what was decided, the deadlines, and the next actions for this role.
 import { api, cprCell, dateTime, day, h, session, table } from '../lib.js';
-import { deadlineStates, deadlineTitles, decisionNames, modelNames, name, stateNames, statusNames, typeNames } from '../labels.js';
+import { deadlineStates, deadlineTitles, decisionNames, modelNames, name, partyNames, stateNames, statusNames, typeNames } from '../labels.js';
 import { explain } from '../refusals.js';
 import { actionsFor } from './actions.js';
 import { reference } from './reference.js';
@@ -32,7 +32,7 @@ export async function conversationPage(root, id) {
   });
   const deadlineRows = c.deadlines.map((d) => h('tr', {}, h('td', {}, deadlineTitles[d.deadline] ?? d.title), h('td', {}, day(d.dueOn)),
     h('td', { class: d.state }, name(deadlineStates, d.state), d.dueSoon ? ' · snart' : ''), h('td', {}, d.metOn ? day(d.metOn) : '—'), h('td', {}, d.reference)));
-  const roles = Object.entries(c.roles).map(([role, m]) => `${role}: ${m.name}`).join(' · ');
+  const roles = Object.entries(c.roles).map(([role, m]) => `${name(partyNames, role)}: ${m.name}`).join(' · ');
   root.append(
     h('h1', {}, `${name(modelNames, c.model)}: ${name(stateNames, c.state)}`),
     h('p', { id: 'conversation-state', 'data-state': c.state }, 'Parter: ', roles),
