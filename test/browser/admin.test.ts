@@ -16,7 +16,7 @@ describe('console journey 4: an admin approves a pending key and replays the ref
   beforeAll(async () => {
     await federation.start(['161', '165']);
     browser = await launchBrowser();
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await probe.close();
@@ -85,5 +85,5 @@ describe('console journey 4: an admin approves a pending key and replays the ref
     expect(await admin.locator('#new-token').textContent()).toMatch(/^kb_/);
     await expectAccessible(admin, 'admin: tokens');
     expect(browserProblems(admin)).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });

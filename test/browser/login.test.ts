@@ -29,7 +29,7 @@ describe('console journey 5: login through OIDC, role mapping, CSRF refusal, log
     });
     url = federation.get('165').url;
     browser = await launchBrowser();
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await federation.stop();
@@ -79,7 +79,7 @@ describe('console journey 5: login through OIDC, role mapping, CSRF refusal, log
     const stolen = await fetch(`${url}/conversations`, { headers: { cookie: `kb_session=${cookie.value}` } });
     expect(stolen.status).toBe(401);
     expect(browserProblems(page)).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   it('when the work account has no mapped group, then the login is refused with the reason in Danish', async () => {
     const page = await oidcLogin('ole');
@@ -88,7 +88,7 @@ describe('console journey 5: login through OIDC, role mapping, CSRF refusal, log
     expect((await page.context().cookies()).find((c) => c.name === 'kb_session')).toBeUndefined();
     await expectAccessible(page, 'login: refused');
     await shot(page, 'login');
-  }, 120_000);
+  }, 180_000);
 
   it('when the console is reached over https through a proxy, then the session cookie is Secure; a wrong token is refused', async () => {
     const login = (token: string) => fetch(`${url}/session/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: JSON.stringify({ token }) });

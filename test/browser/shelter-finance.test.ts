@@ -25,7 +25,7 @@ describe('console journeys 2 and 3: a Solvang stay forwarded, and its invoice', 
   beforeAll(async () => {
     await federation.start(['161', '165', '657'], { env: { KB_CONTRACT_DIR: contractsWithHerning() } });
     browser = await launchBrowser();
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await federation.stop();
@@ -85,7 +85,7 @@ describe('console journeys 2 and 3: a Solvang stay forwarded, and its invoice', 
     expect(timeline).toContain('modtaget fra Glostrup');
     await shot(herningCaseworker, 'timeline-forwarded');
     for (const p of [shelter, caseworker, herningCaseworker]) expect(browserProblems(p)).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   it('when a finance officer disputes one line, overrides another and answers, then Solvang sees the outcome and the CSV opens in Danish Excel', async () => {
     const [glostrup, alb] = ['161', '165'].map((c) => federation.get(c));
@@ -103,7 +103,7 @@ describe('console journeys 2 and 3: a Solvang stay forwarded, and its invoice', 
     await finance.getByRole('link', { name: /^161-/ }).first().click();
     await finance.getByRole('heading', { name: /^Faktura 161-/ }).waitFor();
     // The duplicate line is disputed automatically, with the reason in words.
-    expect(await finance.locator('tr[data-line="3"]').textContent()).toContain('Linjen står to gange på fakturaen.');
+    expect(await finance.locator('tr[data-line="3"] td.outcome').textContent()).toBe('bestridtduplicate_line: Linjen står to gange på fakturaen.');
     await expectAccessible(finance, 'finance: invoice');
     await shot(finance, 'finance-invoice');
 
@@ -112,12 +112,12 @@ describe('console journeys 2 and 3: a Solvang stay forwarded, and its invoice', 
     await dispute.getByLabel('Årsag (ved bestridelse)').selectOption('rate_mismatch');
     await dispute.getByLabel('Kommentar').fill('Aftalt takst er lavere');
     await dispute.getByRole('button', { name: 'Gem' }).click();
-    await finance.locator('tr[data-line="2"]', { hasText: 'Døgntaksten er ikke aftalens.' }).waitFor();
+    await finance.locator('tr[data-line="2"] td.outcome', { hasText: 'rate_mismatch: Døgntaksten er ikke aftalens.' }).waitFor();
     const override = finance.locator('tr[data-line="3"] form');
     await override.getByLabel('Udfald').selectOption('accepted');
     await override.getByLabel('Kommentar').fill('Bekræftet i telefonen med Solvang');
     await override.getByRole('button', { name: 'Gem' }).click();
-    await finance.locator('tr[data-line="3"]', { hasText: 'Kommentar: Bekræftet i telefonen med Solvang' }).waitFor();
+    await finance.locator('tr[data-line="3"] td.outcome', { hasText: 'Kommentar: Bekræftet i telefonen med Solvang' }).waitFor();
     await finance.getByRole('button', { name: 'Send svar på fakturaen' }).click();
     await finance.locator('#invoice-status', { hasText: 'besvaret' }).waitFor();
 
@@ -135,5 +135,5 @@ describe('console journeys 2 and 3: a Solvang stay forwarded, and its invoice', 
     const atSolvang = (await glostrup!.node.deps.invoices.find(sent.conversationId))!;
     expect(atSolvang.lines.map((l) => l.outcome)).toEqual(['accepted', 'disputed', 'accepted']);
     expect(browserProblems(finance)).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });

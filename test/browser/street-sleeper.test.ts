@@ -9,7 +9,7 @@ describe('console journey 1: a street sleeper from København to Albertslund', (
   beforeAll(async () => {
     await federation.start(['101', '165']);
     browser = await launchBrowser();
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await federation.stop();
@@ -73,5 +73,5 @@ describe('console journey 1: a street sleeper from København to Albertslund', (
     await shot(outreach, 'outreach-follow');
     expect(browserProblems(outreach)).toEqual([]);
     expect(browserProblems(caseworker)).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });

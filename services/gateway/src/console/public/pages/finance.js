@@ -32,7 +32,7 @@ export async function invoicePage(root, id) {
     }, { class: 'override', 'aria-label': `Ændr linje ${l.lineId}` }) : null;
     return h('tr', { 'data-line': l.lineId }, h('td', {}, l.lineId), h('td', {}, l.citizen.name, ' ', cprCell(l.citizen.cpr, 'invoice', inv.id)),
       h('td', {}, `${day(l.firstDay)} – ${day(l.lastDay)}`), h('td', { class: 'num' }, numberDa.format(l.days)), h('td', { class: 'num' }, kroner(l.dailyRateOere)),
-      h('td', { class: 'num' }, kroner(l.amountOere)), h('td', {}, outcome, why, l.comment ? h('p', {}, `Kommentar: ${l.comment}`) : null), h('td', {}, edit ?? '—'));
+      h('td', { class: 'num' }, kroner(l.amountOere)), h('td', { class: 'outcome' }, outcome, why, l.comment ? h('p', {}, `Kommentar: ${l.comment}`) : null), h('td', {}, edit ?? '—'));
   });
   const f = inv.figures ?? {};
   const figures = h('div', { class: 'cards' },
