@@ -82,11 +82,13 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
   });
 
   // Reference data the console's forms need: municipalities, and due dates in working days.
-  router.get('/session/reference', (_req, res) => {
+  router.get('/session/reference', (_req, res, next) => {
+    if (!res.locals.caller) return next(new Refusal('unauthenticated', 'no console session'));
     res.json({ municipalities: [...municipalityNames].map(([code, name]) => ({ code, name })), shelters: [...pipeline.contracts.shelters.values()] });
   });
 
   router.get('/session/working-days', (req, res, next) => {
+    if (!res.locals.caller) return next(new Refusal('unauthenticated', 'no console session'));
     const from = String(req.query.from ?? '');
     const days = Number(req.query.days ?? 3);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(from) || !Number.isInteger(days) || days < 1 || days > 60) return next(new Refusal('query_invalid', 'from=YYYY-MM-DD and days 1 to 60'));
