@@ -12,7 +12,7 @@ const allowed: Record<string, string[]> = {
   crypto: ['domain', 'config'],
   data: ['domain', 'config', 'monitoring'],
   monitoring: [],
-  'parts.ts': ['config', 'data', 'crypto', 'domain', 'monitoring', 'use-cases', 'handlers'],
+  'parts.ts': ['config', 'data', 'crypto', 'domain', 'monitoring', 'use-cases', 'handlers', 'amqp'],
   handlers: ['data', 'crypto', 'domain', 'config', 'parts.ts'],
   pipeline: ['handlers', 'data', 'crypto', 'domain', 'config', 'monitoring', 'parts.ts'],
   'use-cases': ['pipeline', 'handlers', 'data', 'crypto', 'domain', 'config', 'monitoring', 'parts.ts'],

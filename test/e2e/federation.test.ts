@@ -39,6 +39,8 @@ describe('npm start: the local federation', () => {
       expect(out).toContain('stands in for an admin');
       expect(out).toContain(`Broker users ${brokerPrefix}101`);
       expect(out).toContain(`http://127.0.0.1:${portBase + 101}`);
+      expect(out).toContain(`console    http://127.0.0.1:${portBase + 165}/`);
+      expect(out).toMatch(/key {8}101-\S+ {2}([0-9A-F]{4} ){9}[0-9A-F]{4}\n/);
       expect(out).toContain('curl -s -X POST');
       const tokens = JSON.parse(readFileSync(path.join(dir, 'tokens.json'), 'utf8'));
       const sent = await fetch(`http://127.0.0.1:${portBase + 101}/messages`, {

@@ -114,7 +114,7 @@ describe('stay invoicing between real nodes', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     const rows = (await res.text()).trim().split('\r\n');
     expect(rows).toHaveLength(3);
-    expect(rows[1]).toContain(',15,1450.00,0.00,21750.00,accepted');
+    expect(rows[1]).toContain(';15;1450,00;0,00;21750,00;godkendt');
   });
 
   it('when February 2028 is billed, then the leap day is a billed day', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { composeLines, invoiceCsv, invoiceFigures, reconcileLines, type InvoiceLine, type Stay } from '../../services/gateway/src/domain/invoicing.ts';
+import { composeLines, invoiceFigures, reconcileLines, type InvoiceLine, type Stay } from '../../services/gateway/src/domain/invoicing.ts';
 import { Contracts } from '../../services/gateway/src/domain/contracts.ts';
 import { yearEnd } from '../../services/gateway/src/domain/refusion.ts';
 
@@ -114,15 +114,5 @@ describe('figures', () => {
   it('when a day is before the first limit (2023-10-01), then it gets no estimate', () => {
     const [line] = composeLines([stay({ admissionDate: '2023-09-21', dischargeDate: '2023-10-10' })], '2023-09-21', '2023-10-10', rate, 0, false);
     expect(invoiceFigures([{ ...line!, outcome: 'accepted' }], rules).refundableDays).toBe(10);
-  });
-});
-
-describe('CSV export', () => {
-  it('when exported, then amounts are exact kroner with two decimals and every line is a row', () => {
-    const [line] = composeLines([stay()], '2026-11-01', '2026-11-30', () => 145055, 9000, true);
-    const csv = invoiceCsv({ number: '161-1', periodFrom: '2026-11-01', periodTo: '2026-11-30', lines: [{ ...line!, outcome: 'accepted' }] });
-    const [header, row] = csv.trim().split('\r\n');
-    expect(header).toContain('amount_dkk');
-    expect(row).toContain(',1450.55,2700.00,40816.50,accepted');
   });
 });

@@ -163,6 +163,11 @@ async function main(): Promise<void> {
   console.log('Federation running on RabbitMQ', redactedUrl(amqpUrl), `(exchange ${exchange}):`);
   for (const code of codes) {
     console.log(`\n  ${code} ${municipalityName(code)}  http://127.0.0.1:${portOf(code)}   log: ${path.relative(root, path.join(dir, code, 'node.log'))}`);
+    // The console is served by the node itself; log in there with one of the tokens below.
+    console.log(`    console    http://127.0.0.1:${portOf(code)}/`);
+    // Same read-aloud format as the console and `npm run kb -- keys list` (phoneFingerprint in crypto/keys.ts).
+    const { own } = await new NodeClient(`http://127.0.0.1:${portOf(code)}`, adminTokens[code]!).call('GET', '/admin/keys');
+    console.log(`    key        ${own.current}  ${own.fingerprint}`);
     for (const r of roles) console.log(`    ${r.padEnd(10)} ${tokens[code]![r]}`);
   }
   const [from = '101', to = '165'] = codes;

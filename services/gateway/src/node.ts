@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import type { NodeConfig } from './config/index.ts';
 import { brokerNames } from './config/broker-names.ts';
 import { Broker } from './amqp/broker.ts';
+import { DeadLetterQueue } from './amqp/dead-letters.ts';
 import { InboundConsumer, defaultRetryPolicy, type RetryPolicy } from './amqp/consumer.ts';
 import { OutboxRelay } from './amqp/relay.ts';
 import { OwnKeys } from './crypto/own-keys.ts';
@@ -22,6 +23,7 @@ import { Contracts } from './domain/contracts.ts';
 import { SchemaRegistry } from './domain/schemas.ts';
 import { messageHandlers } from './handlers/index.ts';
 import { createApp } from './http/app.ts';
+import { consoleRouter } from './console/routes.ts';
 import { FailureLimiter } from './http/auth.ts';
 import { createMetrics } from './monitoring/metrics.ts';
 import type { Parts } from './parts.ts';
@@ -80,6 +82,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     keys,
     audit,
     transaction: db.transaction,
+    deadLetters: new DeadLetterQueue(config.amqpUrl, brokerNames(config.exchange, config.municipality)),
     handlers: messageHandlers({ municipality: config.municipality, contracts, trust, log, keyOverlapMs: config.keyOverlapMs }),
     trust,
     ownKeys,
@@ -102,9 +105,11 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   broker.on('up', () => relay?.nudge());
   Object.assign(parts.metrics.sources, { deadLetterDepth: () => broker.deadLetterDepth(), oldestOutboxAt: () => parts.outbox.oldestPendingAt(), databaseUp: () => withTimeout(db.ping(), 2000).then(() => true), brokerUp: () => broker.isUp });
 
+  const limiter = new FailureLimiter(config.authFailureLimit);
   const app = createApp({
     ...parts,
-    limiter: new FailureLimiter(config.authFailureLimit),
+    limiter,
+    before: [consoleRouter({ pipeline: parts, limiter, console: config.console })],
     publicJwks: () => ownKeys.jwks(),
     health: async () => ({
       database: await withTimeout(db.ping(), 2000).then(() => 'up' as const, () => 'down' as const),

@@ -20,6 +20,7 @@ import type { SchemaRegistry } from './domain/schemas.ts';
 import type { Metrics } from './monitoring/metrics.ts';
 import type { KeyLifecycle } from './use-cases/keys.ts';
 import type { MessageHandlers } from './handlers/registry.ts';
+import type { DeadLetterQueue } from './amqp/dead-letters.ts';
 
 export interface Settings {
   /** When set, an inbound message must be published by broker user `<prefix><claimed code>`. */
@@ -47,6 +48,8 @@ export interface Parts {
   /** Runs work in one database transaction; message handlers run inside the one that stores their message. */
   transaction: TransactionRunner;
   handlers: MessageHandlers;
+  /** The node's dead-letter queue on the broker: list and replay. */
+  deadLetters?: DeadLetterQueue;
   trust: KeyLifecycle;
   ownKeys: OwnKeys;
   metrics: Metrics;

@@ -22,7 +22,8 @@ export class Broker extends EventEmitter {
   private stopped = false;
   private returned = new Set<string>();
   private reconnectTimer?: NodeJS.Timeout;
-  private readonly user: string;
+  /** The broker user this node publishes as (RabbitMQ checks user_id against it). */
+  readonly user: string;
   /** Paused while the database is down (amqp/database-gate.ts): no consumer on the inbox. */
   private paused = false;
   private consumerTag?: string;
@@ -184,7 +185,7 @@ export class Broker extends EventEmitter {
       persistent: true,
       messageId: delivery.properties.messageId,
       contentType: delivery.properties.contentType,
-      headers: { 'x-kommunebro-code': code, 'x-kommunebro-detail': detail.slice(0, 500), 'x-kommunebro-dead-lettered-at': new Date().toISOString() },
+      headers: { 'x-kommunebro-code': code, 'x-kommunebro-detail': detail.slice(0, 500), 'x-kommunebro-dead-lettered-at': new Date().toISOString(), 'x-kommunebro-transport-user': delivery.properties.userId },
     });
     await channel.waitForConfirms();
   }

@@ -1,4 +1,5 @@
 import type { Delivery, Broker } from './broker.ts';
+import { transportUserOf } from './dead-letters.ts';
 import { parseCompactJws } from '../crypto/jws.ts';
 import { backoffMs, isPermanent } from '../domain/errors.ts';
 import { InboundRefused, receiveMessage, type InboundDeps } from '../pipeline/inbound.ts';
@@ -55,7 +56,7 @@ export class InboundConsumer {
     const { deps } = this;
     for (let attempt = 1; ; attempt++) {
       try {
-        await receiveMessage(deps, { body: delivery.content, userId: delivery.properties.userId });
+        await receiveMessage(deps, { body: delivery.content, userId: transportUserOf(delivery, this.broker().user) });
         ack();
         return;
       } catch (error) {

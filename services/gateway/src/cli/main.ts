@@ -1,5 +1,6 @@
 // Admin CLI: `npm run kb -- <command>` against a node's API. See `npm run kb -- help`.
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { phoneFingerprint } from '../crypto/keys.ts';
 import { thumbprint } from '../crypto/jws.ts';
 
@@ -17,23 +18,36 @@ const usage = `Kommunebro admin CLI
   tokens create <role> [--label <text>] [--days <n>]
   tokens list
   tokens revoke <id>
-  logs verify                                walk the audit and consent hash chains (exit 3 if one is broken)`;
+  logs verify                                walk the audit and consent hash chains (exit 3 if one is broken)
 
-class UsageError extends Error {}
+  dead-letters list                          refused inbound messages per refusal code (facts only, no payload)
+  dead-letters replay <message-id>           put one back into this node's inbox once its cause is fixed
+  --help                                     this text`;
+
+export class UsageError extends Error {}
+
+const options = {
+  node: { type: 'string' },
+  token: { type: 'string' },
+  reason: { type: 'string' },
+  label: { type: 'string' },
+  days: { type: 'string' },
+  expires: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 function parse(argv: string[]) {
-  const flags: Record<string, string> = {};
-  const words: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg.startsWith('--')) {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`);
-      flags[arg.slice(2)] = value;
-      i++;
-    } else words.push(arg);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
-  return { flags, words };
+  const { values, positionals } = parsed;
+  if (values.days !== undefined && (!/^\d{1,3}$/.test(values.days) || Number(values.days) < 1 || Number(values.days) > 730)) throw new UsageError(`--days must be a whole number of days (1 to 730), got "${values.days}"`);
+  if (values.expires !== undefined && Number.isNaN(Date.parse(values.expires))) throw new UsageError(`--expires must be a date-time, got "${values.expires}"`);
+  if (values.node !== undefined && !/^https?:\/\//.test(values.node)) throw new UsageError(`--node must be an http(s) URL, got "${values.node}"`);
+  return { flags: values, words: positionals };
 }
 
 export class NodeClient {
@@ -73,7 +87,7 @@ const printKey = (k: any) =>
 export async function run(argv: string[], env = process.env): Promise<void> {
   const { flags, words } = parse(argv);
   const [group, command, ...args] = words;
-  if (!group || group === 'help') return console.log(usage);
+  if (!group || group === 'help' || flags.help) return console.log(usage);
   if (group === 'keys' && command === 'fingerprint' && args[0]) {
     for (const key of readJwk(args[0]).keys) console.log(`${String(key.kid)}  ${await phoneFingerprint(key)}  (RFC 7638 ${await thumbprint(key)})`);
     return;
@@ -140,6 +154,21 @@ export async function run(argv: string[], env = process.env): Promise<void> {
         console.log(r.ok ? `${name}: intact, ${r.entries} entries` : `${name}: BROKEN at entry ${r.firstBroken.seq} (${r.firstBroken.reason}); ${r.entries} entries before it hold`);
         if (!r.ok) process.exitCode = 3;
       }
+      return;
+    }
+    case 'dead-letters list': {
+      const { byCode, deadLetters } = await api.call('GET', '/admin/dead-letters');
+      if (deadLetters.length === 0) return console.log('no dead letters');
+      for (const code of Object.keys(byCode).sort()) {
+        console.log(`${code} (${byCode[code]})`);
+        for (const d of deadLetters.filter((x: any) => x.code === code)) console.log(`  ${d.id}  ${String(d.type ?? '?').padEnd(26)} from ${d.from ?? '?'}  ${d.deadLetteredAt ?? ''}  ${d.detail}`);
+      }
+      return;
+    }
+    case 'dead-letters replay': {
+      need(1, '<message-id>');
+      const { replayed } = await api.call('POST', `/admin/dead-letters/${encodeURIComponent(args[0]!)}/replay`);
+      console.log(`replayed ${replayed.id} (${replayed.type ?? '?'} from ${replayed.from ?? '?'}, was ${replayed.code}) into the inbox`);
       return;
     }
     default:

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { municipalityNames } from './municipalities.ts';
+import { loadConsoleConfig, type ConsoleConfig } from './console.ts';
+import { ConfigError, roles, type Role } from './basics.ts';
 
-export const roles = ['outreach', 'shelter', 'caseworker', 'finance', 'admin'] as const;
-export type Role = (typeof roles)[number];
+export { ConfigError, roles, type Role };
 
 export interface NodeConfig {
   municipality: string;
@@ -38,12 +39,8 @@ export interface NodeConfig {
   groupCommitMax: number;
   groupCommitWaitMs: number;
   logLevel: string;
-}
-
-export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
-    super(`Configuration error: ${variable} ${problem}`);
-  }
+  /** Console sessions and OIDC login (config/console.ts). */
+  console: ConsoleConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -117,5 +114,6 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     groupCommitWaitMs: integer(env, 'KB_GROUP_COMMIT_WAIT_MS', 2, 0, 1000),
     dbPoolSize: integer(env, 'KB_DB_POOL_SIZE', 10, 3, 1000),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    console: loadConsoleConfig(env),
   };
 }

@@ -4,6 +4,7 @@
 export const refusals = {
   unauthenticated: { status: 401, title: 'A valid bearer token is required' },
   role_forbidden: { status: 403, title: 'Your role may not do this' },
+  csrf_invalid: { status: 403, title: 'A change made with a console session needs its X-CSRF-Token header' },
   body_malformed: { status: 400, title: 'The request body is not valid JSON' },
   request_invalid: { status: 400, title: 'The request is malformed' },
   request_too_large: { status: 413, title: 'The request body is too large' },

@@ -158,18 +158,3 @@ export function invoiceFigures(lines: ReconciledLine[], rules: Section110Rules, 
   }
   return { acceptedOere, disputedOere, refundableDays: days, estimatedStateRefusionOere: refusion, netCostOere: acceptedOere - refusion, refusionRule: source };
 }
-
-const csvField = (value: unknown) => {
-  const text = value === undefined || value === null ? '' : String(value);
-  return /[",;\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
-const kroner = (oere: number) => `${oere < 0 ? '-' : ''}${Math.trunc(Math.abs(oere) / 100)}.${String(Math.abs(oere) % 100).padStart(2, '0')}`;
-
-/** CSV for a finance system: one row per line, amounts in kroner with two decimals (exact, from øre). */
-export function invoiceCsv(invoice: { number: string; periodFrom: string; periodTo: string; lines: ReconciledLine[] }): string {
-  const header = ['invoice', 'period_from', 'period_to', 'line', 'cpr', 'name', 'shelter', 'stay', 'first_day', 'last_day', 'days', 'daily_rate_dkk', 'own_payment_dkk', 'amount_dkk', 'outcome', 'reason', 'comment'];
-  const rows = invoice.lines.map((l) =>
-    [invoice.number, invoice.periodFrom, invoice.periodTo, l.lineId, l.citizen.cpr, l.citizen.name, l.shelterId, l.stayConversationId, l.firstDay, l.lastDay, l.days, kroner(l.dailyRateOere), kroner(l.ownPaymentOere), kroner(l.amountOere), l.outcome ?? '', l.reason ?? '', l.comment ?? ''].map(csvField).join(','),
-  );
-  return [header.join(','), ...rows].join('\r\n') + '\r\n';
-}

@@ -13,6 +13,7 @@ import { messageRoutes } from './routes/messages.ts';
 import { systemRoutes, type HealthProbe } from './routes/system.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { deadLetterRoutes } from './routes/dead-letters.ts';
 import type { PublicJwk } from '../crypto/jws.ts';
 import { accessLog } from './access-log.ts';
 
@@ -20,6 +21,8 @@ export type HttpDeps = Omit<Parts, 'transaction' | 'keys' | 'events'> & {
   limiter: FailureLimiter;
   health: HealthProbe;
   publicJwks: () => { keys: PublicJwk[] };
+  /** Mounted before the API: the console's files and sessions, which set res.locals.caller like a token (console/routes.ts). */
+  before?: express.Router[];
 };
 
 /** The node's HTTP API: open system routes, then every resource behind bearer authentication. */
@@ -31,11 +34,11 @@ export function createApp(deps: HttpDeps): express.Express {
   app.use(accessLog(deps.log, deps.metrics.httpDuration));
   app.use(systemRoutes(deps));
 
+  for (const router of deps.before ?? []) app.use(router);
   const api = express.Router();
   api.use(bearerAuth(deps, deps.limiter));
   api.use(express.json({ limit: deps.settings.maxMessageBytes, strict: true }));
-  for (const routes of [messageRoutes, conversationRoutes, consentRoutes, keyRoutes, tokenRoutes, invoiceRoutes, auditRoutes, reportRoutes]) api.use(routes(deps));
-
+  for (const routes of [messageRoutes, conversationRoutes, consentRoutes, keyRoutes, tokenRoutes, invoiceRoutes, auditRoutes, reportRoutes, deadLetterRoutes]) api.use(routes(deps));
   app.use(api);
   app.use((_req, _res, next) => next(new Refusal('not_found', 'no such endpoint')));
   app.use(problemHandler(deps.log));

@@ -27,6 +27,7 @@ export class FailureLimiter {
  */
 export function bearerAuth(deps: Pick<Parts, 'tokens' | 'now'>, limiter: FailureLimiter) {
   return async (req: Request, res: Response, next: NextFunction) => {
+    if (res.locals.caller) return next(); // a console session (console/routes.ts)
     const client = req.ip ?? 'unknown';
     const at = deps.now();
     if (limiter.blocked(client, at.getTime())) return next(new Refusal('too_many_failures'));

@@ -9,11 +9,16 @@ export type { TokenRecord };
 
 /** Unknown, expired and revoked tokens are all refused; the reason is for the caller's log. */
 export async function authenticate(deps: Pick<Parts, 'tokens' | 'now'>, token: string): Promise<Caller> {
+  return (await tokenLogin(deps, token)).caller;
+}
+
+/** A token's caller and its label (the console names the session by it). */
+export async function tokenLogin(deps: Pick<Parts, 'tokens' | 'now'>, token: string): Promise<{ caller: Caller; label: string }> {
   const found = await deps.tokens.findByToken(token);
   if (!found) throw new Refusal('unauthenticated', 'the token is not valid');
   if (found.revokedAt) throw new Refusal('unauthenticated', 'the token was revoked');
   if (found.expiresAt && found.expiresAt.getTime() <= deps.now().getTime()) throw new Refusal('unauthenticated', 'the token has expired');
-  return { subject: `token:${found.id.slice(0, 8)}:${found.role}`, role: found.role };
+  return { caller: { subject: `token:${found.id.slice(0, 8)}:${found.role}`, role: found.role }, label: found.label };
 }
 
 export function listTokens(deps: Pick<Parts, 'tokens'>): Promise<TokenRecord[]> {

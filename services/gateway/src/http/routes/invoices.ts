@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { invoiceCsv } from '../../domain/invoicing.ts';
+import { invoiceCsv } from '../../domain/invoice-csv.ts';
 import type { Parts } from '../../parts.ts';
 import type { SendDeps as OutboundDeps } from '../../use-cases/messages.ts';
 import { answerInvoice, composeInvoice, figuresOf, findInvoice, listInvoices, overrideLine } from '../../use-cases/invoices.ts';
