@@ -122,7 +122,7 @@ async function shelterStay(): Promise<void> {
   await send('165', 'caseworker', { type: 'handling.decision', to: '161', conversationId: c, inReplyTo: request.id, payload: { decision: 'accept', caseworker: { name: 'Karen Lund', phone: '43 68 68 68' } } });
   await send('161', 'shelter', { type: 'shelter.stay-plan', to: '165', conversationId: c, payload: { goals: ['Own housing with CTI support'], expectedLengthDays: 90, plannedMoveOutDate: today, responsibilities: [{ who: 'Solvang contact person', what: 'Weekly talks' }, { who: 'Albertslund housing office', what: 'Housing offer' }] } });
   await send('161', 'shelter', { type: 'shelter.assessment', to: '165', conversationId: c, payload: { areas: Object.fromEntries(areas.map((a) => [a, { status: 'Assessed', need: 'Support while moving' }])), readinessForOwnHousing: 'ready-with-support', recommendedSupport: { method: 'CTI', intensity: 'high' } } });
-  await send('161', 'shelter', { type: 'shelter.discharge-notice', to: '165', conversationId: c, payload: { dischargeDate: today, destination: 'own-home-with-lease', supportArranged: { method: 'CTI', from: today } } });
+  await send('161', 'shelter', { type: 'shelter.discharge-notice', to: '165', conversationId: c, payload: { dischargeDate: today, destination: 'own-home-with-lease', supportArranged: { method: 'CTI', from: today }, nextStep: { step: 'cti', from: today, until: new Date(Date.parse(today) + 270 * 86_400_000).toISOString().slice(0, 10), responsible: 'Albertslunds CTI-team' } } });
   await printTimeline('165', c);
 }
 
