@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestFederation, asUser, sendUnchecked } from '../helpers/nodes.ts';
+import { TestFederation, eventually, asUser, sendUnchecked } from '../helpers/nodes.ts';
 import { admissionRequest, noticeEnvelope, noticeRequest } from '../helpers/messages.ts';
 import { newEnvelope } from '../../services/gateway/src/domain/envelope.ts';
 import { planMessage } from '../../services/gateway/src/domain/conversation.ts';
@@ -213,7 +213,11 @@ describe('collaboration models between real nodes', () => {
       now = new Date('2026-11-24T09:00:00Z');
       const envelope = newEnvelope(fields, now);
       const rejected = await sendUnchecked(federation.get('161'), envelope);
-      const audit = await federation.get('165').node.parts.audit.forMessage(envelope.id);
+      // The error signal may overtake the refusal's audit entry, which the receiver writes after dead-lettering.
+      const audit = await eventually('the refusal audited', async () => {
+        const entries = await federation.get('165').node.parts.audit.forMessage(envelope.id);
+        return entries.some((a) => a.code === rejected.reason?.code) ? entries : undefined;
+      });
       expect(audit.map((a) => a.code)).toContain(rejected.reason?.code);
       return rejected.reason?.code;
     }
