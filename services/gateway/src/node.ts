@@ -21,6 +21,7 @@ import { SchemaRegistry } from './domain/schemas.ts';
 import { messageHandlers } from './handlers/index.ts';
 import { createApp } from './http/app.ts';
 import { FailureLimiter } from './http/auth.ts';
+import { clientErrorHandler } from './http/client-error.ts';
 import { createMetrics } from './monitoring/metrics.ts';
 import type { Parts } from './parts.ts';
 import { DeadlineWatch } from './use-cases/deadlines.ts';
@@ -94,6 +95,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const app = createApp({
     ...parts,
     limiter: new FailureLimiter(config.authFailureLimit),
+    trustProxy: config.trustProxy,
     publicJwks: () => ownKeys.jwks(),
     health: async () => ({
       database: await withTimeout(db.ping(), 2000).then(() => 'up' as const, () => 'down' as const),
@@ -120,6 +122,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
           const code = (error as NodeJS.ErrnoException).code;
           reject(new Error(code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use` : `cannot listen on ${config.host}:${config.port}: ${error.message}`));
         });
+        server.on('clientError', clientErrorHandler);
       });
       broker.start();
       const address = server!.address();

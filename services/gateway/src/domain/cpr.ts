@@ -17,3 +17,11 @@ export function isPlausibleCpr(value: string): boolean {
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return day <= daysInMonth;
 }
+
+// Ten digits (optionally DDMMYY-SSSS) that read as a CPR number, wherever they stand in a text.
+const cprLike = /(?<!\d)(\d{6})-?(\d{4})(?!\d)/g;
+
+/** Replaces every plausible CPR number in a text (an echoed id, key or value) with a mask. */
+export function maskCpr(text: string): string {
+  return text.replace(cprLike, (match, date: string, serial: string) => (isPlausibleCpr(date + serial) ? 'xxxxxx-xxxx' : match));
+}

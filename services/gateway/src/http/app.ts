@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import { Refusal } from '../domain/errors.ts';
 import type { Parts } from '../parts.ts';
 import { FailureLimiter, bearerAuth } from './auth.ts';
+import { checkBody } from './input-limits.ts';
 import { problemHandler } from './problem.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { consentRoutes } from './routes/consents.ts';
@@ -16,6 +17,8 @@ import type { PublicJwk } from '../crypto/jws.ts';
 
 export type HttpDeps = Omit<Parts, 'transaction' | 'keys' | 'events'> & {
   limiter: FailureLimiter;
+  /** express `trust proxy`: only these proxies' X-Forwarded-For sets the client address (KB_TRUST_PROXY). */
+  trustProxy?: string[];
   health: HealthProbe;
   publicJwks: () => { keys: PublicJwk[] };
 };
@@ -25,12 +28,13 @@ export function createApp(deps: HttpDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', deps.trustProxy?.length ? deps.trustProxy : false);
   app.use(helmet());
   app.use(systemRoutes(deps));
 
   const api = express.Router();
   api.use(bearerAuth(deps, deps.limiter));
-  api.use(express.json({ limit: deps.settings.maxMessageBytes, strict: true }));
+  api.use(express.json({ limit: deps.settings.maxMessageBytes, strict: true }), checkBody);
   for (const routes of [messageRoutes, conversationRoutes, consentRoutes, keyRoutes, tokenRoutes, invoiceRoutes, auditRoutes]) api.use(routes(deps));
 
   app.use(api);

@@ -1,11 +1,15 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { maskCpr } from '../domain/cpr.ts';
 import { Refusal, refusals, type RefusalCode, type SchemaProblem } from '../domain/errors.ts';
 
 /** RFC 9457 problem details with the stable `code` of domain/errors.ts. */
 export function sendProblem(res: Response, code: RefusalCode, detail?: string, problems?: SchemaProblem[], statusOverride?: number): void {
   const { title } = refusals[code];
   const status = statusOverride ?? refusals[code].status;
+  // Last line of defence: an id, key or value echoed in a detail or pointer may be a CPR number.
+  if (detail) detail = maskCpr(detail);
+  if (problems) problems = problems.map((p) => ({ pointer: maskCpr(p.pointer), message: maskCpr(p.message) }));
   res
     .status(status)
     .type('application/problem+json')
@@ -23,7 +27,7 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
     const status = Number(error?.status ?? error?.statusCode);
     if (Number.isInteger(status) && status >= 400 && status < 500) return sendProblem(res, 'request_invalid', undefined, undefined, status);
     // An unknown error is ours: logged without its stack, answered with no internals.
-    log.error({ err: (error as Error)?.message, method: req.method, route: req.route?.path }, 'request failed');
+    log.error({ err: maskCpr(String((error as Error)?.message)).slice(0, 200), method: req.method, route: req.route?.path }, 'request failed');
     sendProblem(res, 'internal_error');
   };
 }

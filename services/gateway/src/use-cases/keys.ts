@@ -214,12 +214,13 @@ export async function listKeys(deps: KeyDeps) {
 
 /** A partner's key (a JWK, or a JWKS) arrives pending; an admin approves it after comparing fingerprints. */
 export async function importPartnerKey(deps: KeyDeps, caller: Caller, request: unknown): Promise<KeyView[]> {
-  const body = (request ?? {}) as { municipality?: string; jwk?: object; jwks?: { keys?: unknown }; expiresAt?: string };
-  if (!body.municipality || !municipalityNames.has(body.municipality)) throw new Refusal('schema_invalid', '/municipality: must be a municipality code', [{ pointer: '/municipality', message: 'must be a municipality code' }]);
+  const body = (request ?? {}) as { municipality?: unknown; jwk?: object; jwks?: { keys?: unknown }; expiresAt?: unknown };
+  if (typeof body.municipality !== 'string' || !municipalityNames.has(body.municipality)) throw new Refusal('schema_invalid', '/municipality: must be a municipality code', [{ pointer: '/municipality', message: 'must be a municipality code' }]);
   if (body.municipality === deps.municipality) throw new Refusal('key_invalid', "this node's own keys are not partner keys");
-  const expiresAt = body.expiresAt ? new Date(body.expiresAt) : undefined;
+  const expiresAt = body.expiresAt === undefined ? undefined : new Date(typeof body.expiresAt === 'string' ? body.expiresAt : Number.NaN);
   if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new Refusal('schema_invalid', '/expiresAt: must be a date-time', [{ pointer: '/expiresAt', message: 'must be a date-time' }]);
   const jwks = body.jwks ?? (body.jwk ? { keys: [body.jwk] } : undefined);
+  if (typeof jwks !== 'object' || jwks === null) throw new Refusal('key_invalid', 'jwks must be an object with keys');
   if (!jwks) throw new Refusal('schema_invalid', 'send jwk or jwks', [{ pointer: '/jwk', message: 'must have jwk or jwks' }]);
   const created = await deps.trust.importJwks(body.municipality, jwks, 'pending', `admin ${caller.subject}`, { expiresAt });
   return Promise.all((await deps.trust.list({ municipality: body.municipality })).filter((k) => created.includes(k.kid)).map(keyView));

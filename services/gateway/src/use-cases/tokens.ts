@@ -7,12 +7,11 @@ type Deps = Pick<Parts, 'tokens' | 'audit' | 'now'>;
 
 export type { TokenRecord };
 
-/** Unknown, expired and revoked tokens are all refused; the reason is for the caller's log. */
+/** Unknown, expired and revoked tokens are refused alike: the answer tells a guesser nothing about a token. */
 export async function authenticate(deps: Pick<Parts, 'tokens' | 'now'>, token: string): Promise<Caller> {
   const found = await deps.tokens.findByToken(token);
-  if (!found) throw new Refusal('unauthenticated', 'the token is not valid');
-  if (found.revokedAt) throw new Refusal('unauthenticated', 'the token was revoked');
-  if (found.expiresAt && found.expiresAt.getTime() <= deps.now().getTime()) throw new Refusal('unauthenticated', 'the token has expired');
+  const expired = found?.expiresAt && found.expiresAt.getTime() <= deps.now().getTime();
+  if (!found || found.revokedAt || expired) throw new Refusal('unauthenticated', 'the token is not valid');
   return { subject: `token:${found.id.slice(0, 8)}:${found.role}`, role: found.role };
 }
 
