@@ -42,3 +42,9 @@ function badText(pointer: string): Refusal {
   const message = 'must not contain NUL characters or unpaired surrogates';
   return new Refusal('schema_invalid', `${safe || '/'}: ${message}`, [{ pointer: safe, message }]);
 }
+
+/** A text from outside (a transport property, an error message) made safe to log and store: CPR masked, NUL and lone surrogates replaced. */
+export function safeText(value: unknown, max = 500): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return maskCpr(String(value).slice(0, max)).replace(new RegExp(unstorable.source, 'g'), '\ufffd');
+}

@@ -54,7 +54,7 @@ export async function withdrawConsent(deps: WithdrawDeps, caller: Caller, id: st
       type: 'consent.withdrawn',
       to,
       payload: { consentId: id, withdrawnAt: withdrawal.withdrawnAt, conversationIds: [...new Set(shared.filter((m) => m.to === to).map((m) => m.conversationId))] },
-    });
+    }, { system: true });
   }
   await deps.audit.record({ actor: caller.subject, action: 'consent.withdraw', outcome: 'done', detail: { consentId: id, notified: recipients } });
   return { consent: { ...consent, withdrawal }, notified: recipients };
