@@ -21,7 +21,8 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
     if (error instanceof Refusal) return sendProblem(res, error.code, error.detail, error.problems);
     // express.json() errors: never echo the body, it may hold a CPR number.
     if (error?.type === 'entity.too.large') return sendProblem(res, 'request_too_large', `limit ${error.limit} bytes`);
-    if (error?.type === 'entity.parse.failed') return sendProblem(res, 'body_malformed');
+    // A body that fails to inflate (Content-Encoding: gzip on bytes that are not gzip) is malformed too.
+    if (error?.type === 'entity.parse.failed' || /^Z_/.test(String(error?.code))) return sendProblem(res, 'body_malformed');
     if (error?.type === 'encoding.unsupported' || error?.status === 415) return sendProblem(res, 'body_malformed', 'unsupported encoding');
     // Anything else that carries its own 4xx (a malformed URL escape, a body that is not what it claims) keeps it.
     const status = Number(error?.status ?? error?.statusCode);
