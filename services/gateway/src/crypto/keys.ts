@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import jose from 'node-jose';
+import { maskCpr } from '../domain/cpr.ts';
 import { Refusal } from '../domain/errors.ts';
 import type { PublicJwk } from './jws.ts';
 
@@ -26,6 +27,8 @@ export function publicP256(candidate: unknown, source: string) {
   if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) throw new Refusal('key_invalid', `${source}: a key is not a JWK object`);
   if (c.kty !== 'EC' || c.crv !== 'P-256' || 'd' in c) throw new Refusal('key_invalid', `${source}: key ${named} is not a public P-256 key`);
   if (!kid) throw new Refusal('key_invalid', `${source}: a key has no valid kid`);
+  // A kid is echoed in lists, audit entries and logs: one that reads as a CPR number is refused.
+  if (maskCpr(kid) !== kid) throw new Refusal('key_invalid', `${source}: a kid must not hold a CPR number`);
   if (!coordinate(c.x) || !coordinate(c.y)) throw new Refusal('key_invalid', `${source}: key ${kid} needs x and y of 32 bytes each, base64url`);
   const jwk = { kty: 'EC', crv: 'P-256', x: c.x as string, y: c.y as string };
   try {

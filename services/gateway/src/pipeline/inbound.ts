@@ -186,7 +186,7 @@ const store: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   const e = ctx.envelope!;
   const receipt = signalFor(e, deps.municipality, receiptType, { messageId: e.id, receivedAt: ctx.now.toISOString() }, ctx.now);
   const { legalBasis } = deps.contracts.rule(e.type)!;
-  const audit = { actor: `node:${e.from}`, action: 'message.receive', outcome: 'accepted' as const, messageId: e.id, detail: { type: e.type, from: e.from, legalBasis: `${legalBasis.kind}: ${legalBasis.reference}`, consentId: e.consentId } };
+  const audit = { actor: `node:${e.from}`, action: 'message.receive', outcome: 'accepted' as const, messageId: e.id, detail: { type: e.type, from: e.from, legalBasis: `${legalBasis.kind}: ${legalBasis.reference}`, consentId: e.consentId && maskCpr(e.consentId) } };
   const stored = await deps.messages.storeInbound(e, ctx.jws!, receipt, ctx.now, audit, ctx.plan, {
     consentEntries: ctx.consentEntries ?? [],
     signingKid: ctx.kid,

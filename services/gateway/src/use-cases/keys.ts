@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import jose from 'node-jose';
+import { maskCpr } from '../domain/cpr.ts';
 import { Refusal } from '../domain/errors.ts';
 import { appendAudit, type AuditEvent } from '../data/audit.ts';
 import type { Tx } from '../data/db.ts';
@@ -233,5 +234,5 @@ export async function approveKey(deps: KeyDeps, caller: Caller, kid: string): Pr
 export async function revokeKey(deps: KeyDeps, caller: Caller, kid: string, request: unknown): Promise<KeyView> {
   const reason = (request as { reason?: unknown } | undefined)?.reason;
   if (typeof reason !== 'string' || reason.trim().length === 0) throw new Refusal('schema_invalid', '/reason: a revocation needs a reason', [{ pointer: '/reason', message: 'is required' }]);
-  return keyView(await deps.trust.revoke(kid, reason.slice(0, 500), caller.subject));
+  return keyView(await deps.trust.revoke(kid, maskCpr(reason.slice(0, 500)), caller.subject));
 }

@@ -1,4 +1,5 @@
 import { roles, type Role } from '../config/index.ts';
+import { maskCpr } from '../domain/cpr.ts';
 import { Refusal } from '../domain/errors.ts';
 import type { TokenRecord } from '../data/tokens.ts';
 import type { Caller, Parts } from '../parts.ts';
@@ -25,7 +26,8 @@ export async function createToken(deps: Deps, caller: Caller, request: unknown):
   if (!roles.includes(body.role as Role)) throw new Refusal('schema_invalid', `/role: one of ${roles.join(', ')}`, [{ pointer: '/role', message: `must be one of ${roles.join(', ')}` }]);
   const days = body.expiresInDays ?? 90;
   if (!Number.isInteger(days) || days < 1 || days > 730) throw new Refusal('schema_invalid', '/expiresInDays: 1 to 730', [{ pointer: '/expiresInDays', message: 'must be 1 to 730' }]);
-  const label = typeof body.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 100) : body.role!;
+  // The label is listed and audited: a CPR number typed into it is masked.
+  const label = typeof body.label === 'string' && body.label.trim() ? maskCpr(body.label.trim().slice(0, 100)) : body.role!;
   const created = await deps.tokens.create(body.role as Role, label, new Date(deps.now().getTime() + days * 86_400_000));
   await deps.audit.record({ actor: caller.subject, action: 'token.create', outcome: 'done', detail: { tokenId: created.id, role: created.role, label, expiresAt: created.expiresAt?.toISOString() } });
   return created;
