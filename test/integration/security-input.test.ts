@@ -82,6 +82,12 @@ describe('hostile input: every case a 4xx problem with a stable code, never a 50
       expectProblem(res, 400, 'request_invalid');
     });
 
+    it('when an id in the path or a query value holds a NUL byte, then 400 request_invalid or query_invalid, not a database error', async () => {
+      expectProblem(await request(kbh().url).get('/consents/a%00b').set(as('outreach')), 400, 'request_invalid');
+      expectProblem(await request(kbh().url).post('/admin/keys/a%00/approve').set(as('admin')).send({}), 400, 'request_invalid');
+      expectProblem(await request(kbh().url).get('/conversations?state=a%00').set(as('outreach')), 400, 'query_invalid');
+    });
+
     it('when the URL is longer than the header limit, then 431 with a problem body', async () => {
       const res = await fetch(`${kbh().url}/messages?x=${'a'.repeat(20_000)}`, { headers: as('outreach') });
       expect(res.status).toBe(431);
@@ -112,6 +118,8 @@ describe('hostile input: every case a 4xx problem with a stable code, never a 50
       const raw = JSON.stringify({ ...noticeRequest('165', { consentId }), payload: { KEY: 1 } }).replace('KEY', 'a\\u0000b');
       const res = await request(kbh().url).post('/messages').set(as('outreach')).set('content-type', 'application/json').send(raw);
       expectProblem(res, 400, 'schema_invalid');
+      // Refused before the schema looks: the pointer is printable, the NUL is not echoed.
+      expect(res.body.errors).toEqual([{ pointer: '/payload/a?b', message: 'must not contain NUL characters or unpaired surrogates' }]);
     });
 
     it('when a partner sends a signed payload with a NUL byte or a lone surrogate, then it is dead-lettered as schema_invalid, not retried', async () => {
