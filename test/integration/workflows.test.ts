@@ -181,6 +181,9 @@ describe('collaboration models between real nodes', () => {
     await deps.messages.storeOutbound(first.e, undefined, first.plan);
     await expect(deps.messages.storeOutbound(second.e, undefined, second.plan)).rejects.toBeInstanceOf(ConversationChanged);
     expect(await deps.messages.find(second.e.id)).toBeNull();
+    // A reply must name a message its sender received (issue 13): wait until the request reached 165.
+    deps.nudgeRelay();
+    await eventually('the decision request at 165', () => federation.get('165').node.parts.messages.find(first.e.id));
 
     const [a, b] = await Promise.all([1, 2].map(() => asUser(federation.get('165'), 'caseworker').post('/messages', {
       type: 'handling.decision', to: '161', conversationId: notice.conversationId, inReplyTo: first.e.id,
