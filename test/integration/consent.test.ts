@@ -19,7 +19,7 @@ describe('consent log and legal basis between real nodes', () => {
   describe('recording and inspecting', () => {
     it('when a consent is recorded, then it is listed for the citizen by header, active, with who recorded it', async () => {
       const id = await federation.consent('101');
-      const res = await fetch(`${federation.get('101').url}/consents`, { headers: { authorization: `Bearer ${federation.get('101').token('caseworker')}`, 'x-citizen-cpr': '0101801234' } });
+      const res = await fetch(`${federation.get('101').url}/consents`, { headers: { authorization: `Bearer ${federation.get('101').token('caseworker')}`, 'x-citizen-cpr': '0101801234', 'x-purpose': 'test: listing' } });
       const body = (await res.json()) as { consents: Record<string, any>[] };
       expect(res.status).toBe(200);
       const listed = body.consents.find((c) => c.id === id)!;

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestFederation, eventually, asUser, sendUnchecked } from '../helpers/nodes.ts';
+import { TestFederation, asUser, eventually, sendUnchecked } from '../helpers/nodes.ts';
 import { admissionRequest, noticeEnvelope, noticeRequest } from '../helpers/messages.ts';
 import { newEnvelope } from '../../services/gateway/src/domain/envelope.ts';
 import { planMessage } from '../../services/gateway/src/domain/conversation.ts';
 import { ConversationChanged } from '../../services/gateway/src/data/conversations.ts';
+import { Refusal } from '../../services/gateway/src/domain/errors.ts';
+import { sendMessage } from '../../services/gateway/src/pipeline/outbound.ts';
 
 // One clock for every node, moved by the tests (deadlines are judged on it).
 let now = new Date('2026-11-23T09:00:00Z');
@@ -161,10 +163,13 @@ describe('collaboration models between real nodes', () => {
     now = new Date('2026-12-01T09:00:00Z');
     const rotation = { newKey: { ...federation.get('165').key.publicJwk }, validFrom: '2026-12-02T00:00:00Z', replacesKid: federation.get('165').key.kid };
     delete (rotation.newKey as Record<string, unknown>).d;
-    await asUser(federation.get('165'), 'admin').send({ type: 'trust.key-rotation', to: '161', payload: rotation });
-    const refused = await asUser(federation.get('161'), 'admin').post('/messages', { type: 'trust.key-rotation', to: '101', payload: { ...rotation, replacesKid: 'x' } });
-    expect(refused.status).toBe(403);
-    expect(refused.body.code).toBe('no_agreement');
+    // A key announcement is a system send (POST /messages refuses it as system_only; test/integration/security.test.ts).
+    const admin = { subject: 'test:admin', role: 'admin' as const };
+    const announced = await sendMessage(federation.get('165').node.parts, admin, { type: 'trust.key-rotation', to: '161', payload: rotation }, { system: true });
+    await eventually('delivery of the announcement', async () => (await federation.get('165').node.parts.messages.find(announced.id))?.status === 'delivered');
+    const refused = await sendMessage(federation.get('161').node.parts, admin, { type: 'trust.key-rotation', to: '101', payload: { ...rotation, replacesKid: 'x' } }, { system: true }).catch((e: Refusal) => e);
+    expect((refused as Refusal).status).toBe(403);
+    expect((refused as Refusal).code).toBe('no_agreement');
   });
 
   it('when two messages are planned on the same conversation state, then only the first is stored and the API answers state_forbids', async () => {
@@ -181,6 +186,9 @@ describe('collaboration models between real nodes', () => {
     await deps.messages.storeOutbound(first.e, undefined, first.plan);
     await expect(deps.messages.storeOutbound(second.e, undefined, second.plan)).rejects.toBeInstanceOf(ConversationChanged);
     expect(await deps.messages.find(second.e.id)).toBeNull();
+    // A reply must name a message its sender received (issue 13): wait until the request reached 165.
+    deps.nudgeRelay();
+    await eventually('the decision request at 165', () => federation.get('165').node.parts.messages.find(first.e.id));
 
     const [a, b] = await Promise.all([1, 2].map(() => asUser(federation.get('165'), 'caseworker').post('/messages', {
       type: 'handling.decision', to: '161', conversationId: notice.conversationId, inReplyTo: first.e.id,

@@ -25,6 +25,7 @@ import { messageHandlers } from './handlers/index.ts';
 import { createApp } from './http/app.ts';
 import { consoleRouter } from './console/routes.ts';
 import { FailureLimiter } from './http/auth.ts';
+import { clientErrorHandler } from './http/client-error.ts';
 import { createMetrics } from './monitoring/metrics.ts';
 import type { Parts } from './parts.ts';
 import { DeadlineWatch } from './use-cases/deadlines.ts';
@@ -110,6 +111,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     ...parts,
     limiter,
     before: [consoleRouter({ pipeline: parts, limiter, console: config.console })],
+    trustProxy: config.trustProxy,
     publicJwks: () => ownKeys.jwks(),
     health: async () => ({
       database: await withTimeout(db.ping(), 2000).then(() => 'up' as const, () => 'down' as const),
@@ -136,6 +138,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
           const code = (error as NodeJS.ErrnoException).code;
           reject(new Error(code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use` : `cannot listen on ${config.host}:${config.port}: ${error.message}`));
         });
+        server.on('clientError', clientErrorHandler);
       });
       broker.start();
       const address = server!.address();

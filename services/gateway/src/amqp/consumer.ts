@@ -2,6 +2,7 @@ import type { Delivery, Broker } from './broker.ts';
 import { transportUserOf } from './dead-letters.ts';
 import { parseCompactJws } from '../crypto/jws.ts';
 import { backoffMs, isPermanent } from '../domain/errors.ts';
+import { safeText } from '../domain/input-limits.ts';
 import { InboundRefused, receiveMessage, type InboundDeps } from '../pipeline/inbound.ts';
 import type { DatabaseGate } from './database-gate.ts';
 
@@ -90,7 +91,7 @@ export class InboundConsumer {
   private async refuse(delivery: Delivery, refused?: InboundRefused, transientError?: string): Promise<void> {
     const { deps } = this;
     const code = refused?.refusal.code ?? 'retries_exhausted';
-    const detail = refused ? (refused.refusal.detail ?? refused.refusal.title) : `gave up after ${this.retry.attempts} attempts: ${transientError ?? 'unknown error'}`;
+    const detail = safeText(refused ? (refused.refusal.detail ?? refused.refusal.title) : `gave up after ${this.retry.attempts} attempts: ${transientError ?? 'unknown error'}`, 2000)!;
     const envelope = refused?.envelope;
     await this.broker().deadLetter(delivery, code, detail);
     deps.metrics.refused.inc({ direction: 'in', code });
@@ -104,7 +105,7 @@ export class InboundConsumer {
         outcome: 'refused',
         code,
         messageId: envelope?.id,
-        detail: { type: envelope?.type, from: envelope?.from, transportMessageId: delivery.properties.messageId, detail: detail.slice(0, 500), deadLettered: true },
+        detail: { type: envelope?.type, from: envelope?.from, transportMessageId: safeText(delivery.properties.messageId, 100), detail: detail.slice(0, 500), deadLettered: true },
       });
     } catch (error) {
       deps.log.error({ ...facts, err: (error as Error).message }, 'audit entry for a refusal could not be written');

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { municipalityNames } from './municipalities.ts';
 import { loadConsoleConfig, type ConsoleConfig } from './console.ts';
@@ -30,6 +31,8 @@ export interface NodeConfig {
   keyOverlapMs: number;
   /** Failed authentications per client address and minute before 429. */
   authFailureLimit: number;
+  /** Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges or loopback/linklocal/uniquelocal); none by default. */
+  trustProxy: string[];
   /** How often key retirement and alerts are checked. */
   keyWatchMs: number;
   maxMessageBytes: number;
@@ -76,6 +79,19 @@ function parseTokens(raw: string): Map<string, Role> {
   return tokens;
 }
 
+/** KB_TRUST_PROXY: proxy addresses separated by commas, as express's `trust proxy` takes them. */
+function parseTrustProxy(raw: string | undefined): string[] {
+  const entries = (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits] = entry.split('/');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(entry);
+    if (!named && (!isIP(address!) || (bits !== undefined && !/^\d{1,3}$/.test(bits)))) {
+      throw new ConfigError('KB_TRUST_PROXY', `has "${entry}", which is no address, CIDR range or loopback/linklocal/uniquelocal`);
+    }
+  }
+  return entries;
+}
+
 export function loadConfig(env: Env = process.env): NodeConfig {
   const municipality = required(env, 'KB_MUNICIPALITY');
   if (!municipalityNames.has(municipality)) {
@@ -108,6 +124,7 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     keyRotationLeadMs: integer(env, 'KB_KEY_ROTATION_LEAD_MS', 2 * 24 * 3600 * 1000, 1000, 365 * 24 * 3600 * 1000),
     keyOverlapMs: integer(env, 'KB_KEY_OVERLAP_MS', 24 * 3600 * 1000, 0, 365 * 24 * 3600 * 1000),
     authFailureLimit: integer(env, 'KB_AUTH_FAILURE_LIMIT', 10, 1, 100000),
+    trustProxy: parseTrustProxy(env.KB_TRUST_PROXY),
     keyWatchMs: integer(env, 'KB_KEY_WATCH_MS', 60_000, 100, 24 * 3600 * 1000),
     maxMessageBytes: integer(env, 'KB_MAX_MESSAGE_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     groupCommitMax: integer(env, 'KB_GROUP_COMMIT_MAX', 64, 1, 1000),

@@ -6,7 +6,7 @@ import { addWorkingDays } from '../domain/calendar.ts';
 import { Refusal } from '../domain/errors.ts';
 import type { Caller, Parts } from '../parts.ts';
 import { tokenLogin } from '../use-cases/tokens.ts';
-import type { FailureLimiter } from '../http/auth.ts';
+import { credentialKey, type FailureLimiter } from '../http/auth.ts';
 import { OidcLogin, OidcLoginError } from './oidc.ts';
 import { SessionStore, cookieValue, sameSecret, type Session } from './sessions.ts';
 
@@ -106,12 +106,15 @@ export function consoleRouter(deps: ConsoleDeps): express.Router {
   router.post('/session/token', express.json({ limit: 4096 }), async (req, res, next) => {
     try {
       const client = req.ip ?? 'unknown';
-      const at = pipeline.now();
-      if (limiter.blocked(client, at.getTime())) throw new Refusal('too_many_failures');
+      const waitMs = await limiter.waitFor(client);
+      if (waitMs > 0) {
+        res.set('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
+        throw new Refusal('too_many_failures');
+      }
       const token = (req.body as { token?: unknown } | undefined)?.token;
       const login = typeof token === 'string' && token.length <= 512 ? await tokenLogin(pipeline, token).catch(() => undefined) : undefined;
       if (!login) {
-        limiter.fail(client, at.getTime());
+        await limiter.fail(client, typeof token === 'string' ? credentialKey(token) : undefined);
         throw new Refusal('unauthenticated', 'the token is not valid');
       }
       const { caller, label } = login;

@@ -1,4 +1,6 @@
+import { createPublicKey } from 'node:crypto';
 import jose from 'node-jose';
+import { maskCpr } from '../domain/cpr.ts';
 import { Refusal } from '../domain/errors.ts';
 import type { PublicJwk } from './jws.ts';
 
@@ -9,12 +11,30 @@ export async function phoneFingerprint(jwk: object): Promise<string> {
   return hex.match(/.{4}/g)!.join(' ');
 }
 
-/** Only a public P-256 key with a kid is a partner's signing key; private parts are never taken. */
-export function publicP256(candidate: PublicJwk, source: string) {
-  if (candidate.kty !== 'EC' || candidate.crv !== 'P-256' || 'd' in candidate) {
-    throw new Refusal('key_invalid', `${source}: key ${String(candidate.kid)} is not a public P-256 key`);
+const b64url = /^[A-Za-z0-9_-]+$/;
+
+/** x or y of a P-256 point: base64url of exactly 32 bytes. */
+const coordinate = (value: unknown) => typeof value === 'string' && b64url.test(value) && Buffer.from(value, 'base64url').length === 32;
+
+/**
+ * Only a public P-256 key with a kid is a partner's signing key; private parts are never taken.
+ * The point must lie on the curve: node:crypto refuses to import one that does not.
+ */
+export function publicP256(candidate: unknown, source: string) {
+  const c = (candidate ?? {}) as Record<string, unknown>;
+  const kid = typeof c.kid === 'string' && /^[A-Za-z0-9._-]{1,100}$/.test(c.kid) ? c.kid : undefined;
+  const named = kid ?? '(without a valid kid)';
+  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) throw new Refusal('key_invalid', `${source}: a key is not a JWK object`);
+  if (c.kty !== 'EC' || c.crv !== 'P-256' || 'd' in c) throw new Refusal('key_invalid', `${source}: key ${named} is not a public P-256 key`);
+  if (!kid) throw new Refusal('key_invalid', `${source}: a key has no valid kid`);
+  // A kid is echoed in lists, audit entries and logs: one that reads as a CPR number is refused.
+  if (maskCpr(kid) !== kid) throw new Refusal('key_invalid', `${source}: a kid must not hold a CPR number`);
+  if (!coordinate(c.x) || !coordinate(c.y)) throw new Refusal('key_invalid', `${source}: key ${kid} needs x and y of 32 bytes each, base64url`);
+  const jwk = { kty: 'EC', crv: 'P-256', x: c.x as string, y: c.y as string };
+  try {
+    createPublicKey({ key: jwk, format: 'jwk' });
+  } catch {
+    throw new Refusal('key_invalid', `${source}: key ${kid} is not a point on P-256`);
   }
-  if (typeof candidate.kid !== 'string' || !candidate.kid) throw new Refusal('key_invalid', `${source}: a key has no kid`);
-  const { kid, kty, crv, x, y } = candidate;
-  return { kid, kty, crv, x, y, alg: 'ES256', use: 'sig' };
+  return { kid, ...jwk, alg: 'ES256', use: 'sig' } satisfies PublicJwk;
 }

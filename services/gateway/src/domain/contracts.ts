@@ -22,6 +22,8 @@ export interface MessageTypeRule {
   from: string;
   to: string;
   userRoles: Role[];
+  /** Only the node itself sends it (a withdrawal, a key rotation), never a user through POST /messages. */
+  systemOnly?: boolean;
   requiresInReplyTo?: boolean;
   allowedIn: string[];
   toState?: ToState;

@@ -23,3 +23,11 @@ export function birthDate(value: string): string {
   const yy = Number(value.slice(4, 6));
   return `${century(yy, Number(value[6])) + yy}-${value.slice(2, 4)}-${value.slice(0, 2)}`;
 }
+
+// Ten digits (optionally DDMMYY-SSSS) that read as a CPR number, wherever they stand in a text.
+const cprLike = /(?<!\d)(\d{6})-?(\d{4})(?!\d)/g;
+
+/** Replaces every plausible CPR number in a text (an echoed id, key or value) with a mask. */
+export function maskCpr(text: string): string {
+  return text.replace(cprLike, (match, date: string, serial: string) => (isPlausibleCpr(date + serial) ? 'xxxxxx-xxxx' : match));
+}

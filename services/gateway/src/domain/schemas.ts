@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { municipalityNames } from '../config/municipalities.ts';
-import { isPlausibleCpr } from './cpr.ts';
+import { isPlausibleCpr, maskCpr } from './cpr.ts';
 import { Refusal, type SchemaProblem } from './errors.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -90,5 +90,6 @@ function toProblem(error: ErrorObject, at: string): SchemaProblem {
   if (error.keyword === 'additionalProperties') {
     pointer += `/${(error.params as { additionalProperty: string }).additionalProperty}`;
   }
-  return { pointer, message: error.message ?? error.keyword };
+  // A key is echoed in the pointer: a CPR number used as a key is masked.
+  return { pointer: maskCpr(pointer), message: error.message ?? error.keyword };
 }

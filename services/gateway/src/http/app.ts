@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import { Refusal } from '../domain/errors.ts';
 import type { Parts } from '../parts.ts';
 import { FailureLimiter, bearerAuth } from './auth.ts';
+import { checkBody } from './input-limits.ts';
 import { problemHandler } from './problem.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { consentRoutes } from './routes/consents.ts';
@@ -19,6 +20,8 @@ import { accessLog } from './access-log.ts';
 
 export type HttpDeps = Omit<Parts, 'transaction' | 'keys' | 'events'> & {
   limiter: FailureLimiter;
+  /** express `trust proxy`: only these proxies' X-Forwarded-For sets the client address (KB_TRUST_PROXY). */
+  trustProxy?: string[];
   health: HealthProbe;
   publicJwks: () => { keys: PublicJwk[] };
   /** Mounted before the API: the console's files and sessions, which set res.locals.caller like a token (console/routes.ts). */
@@ -30,6 +33,7 @@ export function createApp(deps: HttpDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', deps.trustProxy?.length ? deps.trustProxy : false);
   app.use(helmet());
   app.use(accessLog(deps.log, deps.metrics.httpDuration));
   app.use(systemRoutes(deps));
@@ -37,7 +41,7 @@ export function createApp(deps: HttpDeps): express.Express {
   for (const router of deps.before ?? []) app.use(router);
   const api = express.Router();
   api.use(bearerAuth(deps, deps.limiter));
-  api.use(express.json({ limit: deps.settings.maxMessageBytes, strict: true }));
+  api.use(express.json({ limit: deps.settings.maxMessageBytes, strict: true }), checkBody);
   for (const routes of [messageRoutes, conversationRoutes, consentRoutes, keyRoutes, tokenRoutes, invoiceRoutes, auditRoutes, reportRoutes, deadLetterRoutes]) api.use(routes(deps));
   app.use(api);
   app.use((_req, _res, next) => next(new Refusal('not_found', 'no such endpoint')));

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { maskCpr } from '../domain/cpr.ts';
 import { Refusal, refusals, type RefusalCode, type SchemaProblem } from '../domain/errors.ts';
 import { isBrokerOutage, isDatabaseOutage } from '../domain/outage.ts';
 
@@ -10,6 +11,9 @@ export const retryAfterSeconds = 5;
 export function sendProblem(res: Response, code: RefusalCode, detail?: string, problems?: SchemaProblem[], statusOverride?: number): void {
   const { title } = refusals[code];
   const status = statusOverride ?? refusals[code].status;
+  // Last line of defence: an id, key or value echoed in a detail or pointer may be a CPR number.
+  if (detail) detail = maskCpr(detail);
+  if (problems) problems = problems.map((p) => ({ pointer: maskCpr(p.pointer), message: maskCpr(p.message) }));
   // The request id (http/access-log.ts): what a caller quotes to support, found in the access log.
   const requestId = res.getHeader('x-request-id');
   res
@@ -23,7 +27,8 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
     if (error instanceof Refusal) return sendProblem(res, error.code, error.detail, error.problems);
     // express.json() errors: never echo the body, it may hold a CPR number.
     if (error?.type === 'entity.too.large') return sendProblem(res, 'request_too_large', `limit ${error.limit} bytes`);
-    if (error?.type === 'entity.parse.failed') return sendProblem(res, 'body_malformed');
+    // A body that fails to inflate (Content-Encoding: gzip on bytes that are not gzip) is malformed too.
+    if (error?.type === 'entity.parse.failed' || /^Z_/.test(String(error?.code))) return sendProblem(res, 'body_malformed');
     if (error?.type === 'encoding.unsupported' || error?.status === 415) return sendProblem(res, 'body_malformed', 'unsupported encoding');
     // Anything else that carries its own 4xx (a malformed URL escape, a body that is not what it claims) keeps it.
     const status = Number(error?.status ?? error?.statusCode);
@@ -36,7 +41,7 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
       res.set('Retry-After', String(retryAfterSeconds));
       return sendProblem(res, outage);
     }
-    log.error({ err: (error as Error)?.message, method: req.method, route: req.route?.path }, 'request failed');
+    log.error({ err: maskCpr(String((error as Error)?.message)).slice(0, 200), method: req.method, route: req.route?.path }, 'request failed');
     sendProblem(res, 'internal_error');
   };
 }

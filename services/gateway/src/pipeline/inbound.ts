@@ -1,7 +1,9 @@
 import type jose from 'node-jose';
 import { brokerUserName } from '../config/broker-names.ts';
 import { parseCompactJws, verifyWith } from '../crypto/jws.ts';
+import { maskCpr } from '../domain/cpr.ts';
 import { Refusal } from '../domain/errors.ts';
+import { assertWithinLimits } from '../domain/input-limits.ts';
 import { errorType, isSignal, receiptType, signalFor, type Envelope } from '../domain/envelope.ts';
 import { planMessage, type ConversationPlan } from '../domain/conversation.ts';
 import { categoriesIn, citizenCpr } from '../domain/consent.ts';
@@ -66,6 +68,8 @@ const findSenderKey: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
 /** The signature verifies with that key alone; from here on the claims are the verified ones. */
 const verifySignature: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   const verified = await verifyWith(ctx.key!, ctx.jws!);
+  // Depth, size and text jsonb can store, before anything else reads the claims (domain/input-limits.ts).
+  assertWithinLimits(verified);
   deps.schemas.assertValid('envelope', verified, '', 'envelope_invalid');
   ctx.envelope = verified as unknown as Envelope;
 };
@@ -144,6 +148,16 @@ const checkContract: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   ctx.plan = planMessage(deps.contracts, e, existing, started);
 };
 
+/** A reply names a message of this conversation that we sent to the replier: the same rule as on send. */
+const checkReply: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
+  const e = ctx.envelope!;
+  if (!e.inReplyTo) return;
+  const original = await deps.messages.find(e.inReplyTo);
+  if (!original || original.direction !== 'out' || original.conversationId !== e.conversationId || original.to !== e.from) {
+    throw new Refusal('reply_unknown', 'inReplyTo names no message of this conversation sent to the replier');
+  }
+};
+
 /**
  * A consent-based message names the sender's consent (the sender's log is the authority) and is
  * recorded in our consent log as received under it; a consent the sender withdrew is refused.
@@ -172,7 +186,7 @@ const store: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   const e = ctx.envelope!;
   const receipt = signalFor(e, deps.municipality, receiptType, { messageId: e.id, receivedAt: ctx.now.toISOString() }, ctx.now);
   const { legalBasis } = deps.contracts.rule(e.type)!;
-  const audit = { actor: `node:${e.from}`, action: 'message.receive', outcome: 'accepted' as const, messageId: e.id, detail: { type: e.type, from: e.from, legalBasis: `${legalBasis.kind}: ${legalBasis.reference}`, consentId: e.consentId } };
+  const audit = { actor: `node:${e.from}`, action: 'message.receive', outcome: 'accepted' as const, messageId: e.id, detail: { type: e.type, from: e.from, legalBasis: `${legalBasis.kind}: ${legalBasis.reference}`, consentId: e.consentId && maskCpr(e.consentId) } };
   const stored = await deps.messages.storeInbound(e, ctx.jws!, receipt, ctx.now, audit, ctx.plan, {
     consentEntries: ctx.consentEntries ?? [],
     signingKid: ctx.kid,
@@ -194,6 +208,7 @@ export const inboundSteps = [
   checkReplay,
   validatePayload,
   checkContract,
+  checkReply,
   checkLegalBasis,
   store,
 ] as const;
@@ -207,8 +222,10 @@ export async function receiveMessage(deps: InboundDeps, delivery: InboundDeliver
   const ctx: InboundContext = { delivery, now: deps.now() };
   try {
     await runSteps(inboundSteps, ctx, deps);
-  } catch (error) {
-    if (!(error instanceof Refusal)) throw error;
+  } catch (caught) {
+    if (!(caught instanceof Refusal)) throw caught;
+    // A kid, id or key echoed in a detail may be a CPR number: masked before the signal, the dead letter and the audit.
+    const error = new Refusal(caught.code, caught.detail && maskCpr(caught.detail), caught.problems?.map((p) => ({ pointer: maskCpr(p.pointer), message: p.message })));
     const e = ctx.envelope;
     if (e && !isSignal(e.type)) {
       await deps.outbox.enqueue('error', signalFor(e, deps.municipality, errorType, { messageId: e.id, code: error.code, detail: error.detail?.slice(0, 2000) }, ctx.now));

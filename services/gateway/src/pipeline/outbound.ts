@@ -1,3 +1,4 @@
+import { municipalityNames } from '../config/municipalities.ts';
 import { Refusal } from '../domain/errors.ts';
 import { newEnvelope, type Envelope } from '../domain/envelope.ts';
 import type { MessageTypeRule } from '../domain/contracts.ts';
@@ -20,8 +21,14 @@ export interface SendRequest {
   payload: Record<string, unknown>;
 }
 
+/** A send the node makes itself (a withdrawal notice, a key announcement) rather than one a user posts. */
+export interface SendOptions {
+  system?: boolean;
+}
+
 interface OutboundContext {
   caller: Caller;
+  system: boolean;
   request: Record<string, unknown>;
   rule?: MessageTypeRule;
   envelope?: Envelope;
@@ -39,6 +46,7 @@ const validateRequest: Step<OutboundContext, OutboundDeps> = (ctx, deps) => {
 const checkRole: Step<OutboundContext, OutboundDeps> = (ctx, deps) => {
   const rule = deps.contracts.rule(ctx.request.type as string);
   if (!rule) throw new Refusal('unknown_type', `type ${String(ctx.request.type)}`);
+  if (rule.systemOnly && !ctx.system) throw new Refusal('system_only', `${rule.model} messages are sent by the node from their own endpoint`);
   if (!rule.userRoles.includes(ctx.caller.role)) {
     throw new Refusal('role_forbidden', `role ${ctx.caller.role} may not send ${String(ctx.request.type)}`);
   }
@@ -66,6 +74,16 @@ const checkContract: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => 
   const started = existing ? await deps.conversations.startedDeadlines(e.conversationId) : new Set<string>();
   ctx.plan = planMessage(deps.contracts, e, existing, started);
   ctx.existing = existing;
+};
+
+/** A reply names a message of this conversation that we received. */
+const checkReply: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => {
+  const e = ctx.envelope!;
+  if (!e.inReplyTo) return;
+  const original = await deps.messages.find(e.inReplyTo);
+  if (!original || original.direction !== 'in' || original.conversationId !== e.conversationId) {
+    throw new Refusal('reply_unknown', 'inReplyTo names no message this node received in the conversation');
+  }
 };
 
 /**
@@ -102,16 +120,23 @@ const store: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => {
   deps.nudgeRelay();
 };
 
-export const outboundSteps = [validateRequest, checkRole, validatePayload, buildEnvelope, checkContract, checkLegalBasis, store] as const;
+export const outboundSteps = [validateRequest, checkRole, validatePayload, buildEnvelope, checkContract, checkReply, checkLegalBasis, store] as const;
 
-export async function sendMessage(deps: OutboundDeps, caller: Caller, request: unknown): Promise<MessageRecord> {
-  const ctx: OutboundContext = { caller, request: (request ?? {}) as Record<string, unknown> };
+/** What a refusal's audit entry may say of the request: only a valid type name and municipality code, never raw input. */
+function refusedDetail(deps: OutboundDeps, request: Record<string, unknown>) {
+  const type = typeof request.type === 'string' && deps.contracts.rule(request.type) ? request.type : undefined;
+  const to = typeof request.to === 'string' && municipalityNames.has(request.to) ? request.to : undefined;
+  return { type: type ?? '(invalid)', to: to ?? '(invalid)' };
+}
+
+export async function sendMessage(deps: OutboundDeps, caller: Caller, request: unknown, options: SendOptions = {}): Promise<MessageRecord> {
+  const ctx: OutboundContext = { caller, system: options.system === true, request: (request ?? {}) as Record<string, unknown> };
   try {
     await runSteps(outboundSteps, ctx, deps);
   } catch (error) {
     if (error instanceof Refusal) {
       deps.metrics.refused.inc({ direction: 'out', code: error.code });
-      await deps.audit.record({ actor: caller.subject, action: 'message.send', outcome: 'refused', code: error.code, detail: { type: String(ctx.request.type), to: String(ctx.request.to) } });
+      await deps.audit.record({ actor: caller.subject, action: 'message.send', outcome: 'refused', code: error.code, detail: refusedDetail(deps, ctx.request) });
     }
     throw error;
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consent, ConsentGiven, ConsentWithdrawal } from '../domain/consent.ts';
 import { assertConsentFitsModel, consentStatus } from '../domain/consent.ts';
+import { maskCpr } from '../domain/cpr.ts';
 import { Refusal } from '../domain/errors.ts';
 import type { Caller, Parts } from '../parts.ts';
 import { sendMessage, type OutboundDeps } from '../pipeline/outbound.ts';
@@ -55,14 +56,24 @@ export async function withdrawConsent(deps: WithdrawDeps, caller: Caller, id: st
       type: 'consent.withdrawn',
       to,
       payload: { consentId: id, withdrawnAt: withdrawal.withdrawnAt, conversationIds: [...new Set(shared.filter((m) => m.to === to).map((m) => m.conversationId))] },
-    });
+    }, { system: true });
   }
   await deps.audit.record({ actor: caller.subject, action: 'consent.withdraw', outcome: 'done', detail: { consentId: id, notified: recipients } });
   return { consent: { ...consent, withdrawal }, notified: recipients };
 }
 
-export function consentsOfCitizen(deps: Pick<Parts, 'consents'>, cpr: string): Promise<Consent[]> {
-  return deps.consents.ofCitizen(cpr);
+/** Roles that see every consent of a citizen; others see only the consents they recorded themselves (their own case). */
+const allCasesRoles = new Set(['caseworker', 'admin']);
+
+/**
+ * A look-up by CPR number is audited with who asked and why; the audit entry never holds the CPR
+ * (nor a hash of it: a hash of a 10-digit number is reversed by trying them all).
+ */
+export async function consentsOfCitizen(deps: Pick<Parts, 'consents' | 'audit'>, caller: Caller, cpr: string, purpose: string): Promise<Consent[]> {
+  const all = await deps.consents.ofCitizen(cpr);
+  const visible = allCasesRoles.has(caller.role) ? all : all.filter((c) => c.given.recordedBy === caller.subject);
+  await deps.audit.record({ actor: caller.subject, action: 'consent.lookup', outcome: 'done', detail: { purpose: maskCpr(purpose), results: visible.length, withheld: all.length - visible.length } });
+  return visible;
 }
 
 /** Walks the consent log's hash chain. */

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import jose from 'node-jose';
+import { maskCpr } from '../domain/cpr.ts';
 import { Refusal } from '../domain/errors.ts';
 import { appendAudit, type AuditEvent } from '../data/audit.ts';
 import type { Tx } from '../data/db.ts';
@@ -214,12 +215,13 @@ export async function listKeys(deps: KeyDeps) {
 
 /** A partner's key (a JWK, or a JWKS) arrives pending; an admin approves it after comparing fingerprints. */
 export async function importPartnerKey(deps: KeyDeps, caller: Caller, request: unknown): Promise<KeyView[]> {
-  const body = (request ?? {}) as { municipality?: string; jwk?: object; jwks?: { keys?: unknown }; expiresAt?: string };
-  if (!body.municipality || !municipalityNames.has(body.municipality)) throw new Refusal('schema_invalid', '/municipality: must be a municipality code', [{ pointer: '/municipality', message: 'must be a municipality code' }]);
+  const body = (request ?? {}) as { municipality?: unknown; jwk?: object; jwks?: { keys?: unknown }; expiresAt?: unknown };
+  if (typeof body.municipality !== 'string' || !municipalityNames.has(body.municipality)) throw new Refusal('schema_invalid', '/municipality: must be a municipality code', [{ pointer: '/municipality', message: 'must be a municipality code' }]);
   if (body.municipality === deps.municipality) throw new Refusal('key_invalid', "this node's own keys are not partner keys");
-  const expiresAt = body.expiresAt ? new Date(body.expiresAt) : undefined;
+  const expiresAt = body.expiresAt === undefined ? undefined : new Date(typeof body.expiresAt === 'string' ? body.expiresAt : Number.NaN);
   if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new Refusal('schema_invalid', '/expiresAt: must be a date-time', [{ pointer: '/expiresAt', message: 'must be a date-time' }]);
   const jwks = body.jwks ?? (body.jwk ? { keys: [body.jwk] } : undefined);
+  if (typeof jwks !== 'object' || jwks === null) throw new Refusal('key_invalid', 'jwks must be an object with keys');
   if (!jwks) throw new Refusal('schema_invalid', 'send jwk or jwks', [{ pointer: '/jwk', message: 'must have jwk or jwks' }]);
   const created = await deps.trust.importJwks(body.municipality, jwks, 'pending', `admin ${caller.subject}`, { expiresAt });
   return Promise.all((await deps.trust.list({ municipality: body.municipality })).filter((k) => created.includes(k.kid)).map(keyView));
@@ -232,5 +234,5 @@ export async function approveKey(deps: KeyDeps, caller: Caller, kid: string): Pr
 export async function revokeKey(deps: KeyDeps, caller: Caller, kid: string, request: unknown): Promise<KeyView> {
   const reason = (request as { reason?: unknown } | undefined)?.reason;
   if (typeof reason !== 'string' || reason.trim().length === 0) throw new Refusal('schema_invalid', '/reason: a revocation needs a reason', [{ pointer: '/reason', message: 'is required' }]);
-  return keyView(await deps.trust.revoke(kid, reason.slice(0, 500), caller.subject));
+  return keyView(await deps.trust.revoke(kid, maskCpr(reason.slice(0, 500)), caller.subject));
 }

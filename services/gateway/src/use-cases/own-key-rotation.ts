@@ -19,7 +19,7 @@ export async function rotateOwnKey(deps: Deps, caller: Caller): Promise<{ kid: s
   const next = await deps.ownKeys.prepareNext(validFrom);
   const partners = deps.contracts.partnersOf(deps.municipality, copenhagenDate(now));
   const payload = { newKey: next.publicJwk, validFrom: validFrom.toISOString(), replacesKid: current.kid };
-  for (const to of partners) await sendMessage(deps, caller, { type: 'trust.key-rotation', to, payload });
+  for (const to of partners) await sendMessage(deps, caller, { type: 'trust.key-rotation', to, payload }, { system: true });
   await deps.audit.record({ actor: caller.subject, action: 'key.rotate', outcome: 'done', detail: { kid: next.kid, replacesKid: current.kid, validFrom: payload.validFrom, announcedTo: partners } });
   return { kid: next.kid, validFrom: payload.validFrom, replacesKid: current.kid, announcedTo: partners };
 }

@@ -1,4 +1,5 @@
 import { roles, type Role } from '../config/index.ts';
+import { maskCpr } from '../domain/cpr.ts';
 import { Refusal } from '../domain/errors.ts';
 import type { TokenRecord } from '../data/tokens.ts';
 import type { Caller, Parts } from '../parts.ts';
@@ -7,7 +8,7 @@ type Deps = Pick<Parts, 'tokens' | 'audit' | 'now'>;
 
 export type { TokenRecord };
 
-/** Unknown, expired and revoked tokens are all refused; the reason is for the caller's log. */
+/** Unknown, expired and revoked tokens are refused alike: the answer tells a guesser nothing about a token. */
 export async function authenticate(deps: Pick<Parts, 'tokens' | 'now'>, token: string): Promise<Caller> {
   return (await tokenLogin(deps, token)).caller;
 }
@@ -15,9 +16,8 @@ export async function authenticate(deps: Pick<Parts, 'tokens' | 'now'>, token: s
 /** A token's caller and its label (the console names the session by it). */
 export async function tokenLogin(deps: Pick<Parts, 'tokens' | 'now'>, token: string): Promise<{ caller: Caller; label: string }> {
   const found = await deps.tokens.findByToken(token);
-  if (!found) throw new Refusal('unauthenticated', 'the token is not valid');
-  if (found.revokedAt) throw new Refusal('unauthenticated', 'the token was revoked');
-  if (found.expiresAt && found.expiresAt.getTime() <= deps.now().getTime()) throw new Refusal('unauthenticated', 'the token has expired');
+  const expired = found?.expiresAt && found.expiresAt.getTime() <= deps.now().getTime();
+  if (!found || found.revokedAt || expired) throw new Refusal('unauthenticated', 'the token is not valid');
   return { caller: { subject: `token:${found.id.slice(0, 8)}:${found.role}`, role: found.role }, label: found.label };
 }
 
@@ -31,7 +31,8 @@ export async function createToken(deps: Deps, caller: Caller, request: unknown):
   if (!roles.includes(body.role as Role)) throw new Refusal('schema_invalid', `/role: one of ${roles.join(', ')}`, [{ pointer: '/role', message: `must be one of ${roles.join(', ')}` }]);
   const days = body.expiresInDays ?? 90;
   if (!Number.isInteger(days) || days < 1 || days > 730) throw new Refusal('schema_invalid', '/expiresInDays: 1 to 730', [{ pointer: '/expiresInDays', message: 'must be 1 to 730' }]);
-  const label = typeof body.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 100) : body.role!;
+  // The label is listed and audited: a CPR number typed into it is masked.
+  const label = typeof body.label === 'string' && body.label.trim() ? maskCpr(body.label.trim().slice(0, 100)) : body.role!;
   const created = await deps.tokens.create(body.role as Role, label, new Date(deps.now().getTime() + days * 86_400_000));
   await deps.audit.record({ actor: caller.subject, action: 'token.create', outcome: 'done', detail: { tokenId: created.id, role: created.role, label, expiresAt: created.expiresAt?.toISOString() } });
   return created;

@@ -20,14 +20,15 @@ export async function consentPage(root) {
     field('Formål', 'purpose', { options: purposes }),
     field('Må deles med (kommune)', 'recipient', { options: await municipalityOptions('165') }),
     checkboxes('Oplysninger, der må deles', 'categories', categories, ['identity', 'whereabouts', 'housing-situation', 'wishes']),
-    field('Hvor oplysningerne kommer fra', 'source', { required: true, value: 'Borgeren selv, i samtale med gadeplansteamet' }),
+    field('Hvor oplysningerne kommer fra', 'source', { options: [['citizen', 'Borgeren selv'], ['outreach-observation', 'Gadeplansteamets iagttagelser']] }),
+    field('Uddybning af kilden', 'sourceNote', { value: 'Borgeren selv, i samtale med gadeplansteamet' }),
     field('Hvordan samtykket blev givet', 'method', { options: [['oral', 'Mundtligt'], ['written', 'Skriftligt'], ['digital', 'Digitalt']] }),
     field('Givet', 'givenAt', { type: 'datetime-local', value: nowLocalInput(), required: true }),
     field('Gælder til og med', 'expiresAt', { type: 'date', value: inAYear, required: true }),
   ], async (v) => {
     const citizen = { ...(v.cpr ? { cpr: v.cpr.replace(/\D/g, '') } : {}), ...(v.name ? { name: v.name } : {}), ...(v.description ? { description: v.description } : {}) };
     const consent = await api('POST', '/consents', {
-      citizen, purpose: v.purpose, recipients: [v.recipient], categories: v.categories ?? [], source: v.source, method: v.method,
+      citizen, purpose: v.purpose, recipients: [v.recipient], categories: v.categories ?? [], source: v.source, ...(v.sourceNote ? { sourceNote: v.sourceNote } : {}), method: v.method,
       givenAt: isoOf(v.givenAt), expiresAt: new Date(`${v.expiresAt}T23:59:59`).toISOString(),
     });
     lastConsent = { id: consent.id, citizen, recipient: v.recipient };
@@ -36,8 +37,11 @@ export async function consentPage(root) {
       h('p', {}, 'Samtykke-id: ', h('code', {}, consent.id)),
       h('p', {}, h('a', { href: '#/underret', class: 'button' }, 'Send underretning med dette samtykke'))));
   });
-  const lookup = actionForm('Find samtykker', [field('CPR-nummer', 'lookupCpr', { inputmode: 'numeric', required: true })], async (v) => {
-    const { consents } = await api('GET', '/consents', undefined, { 'x-citizen-cpr': v.lookupCpr.replace(/\D/g, '') });
+  const lookup = actionForm('Find samtykker', [
+    field('CPR-nummer', 'lookupCpr', { inputmode: 'numeric', required: true }),
+    field('Formål med opslaget', 'lookupPurpose', { required: true }, 'Opslaget logges med dit navn og formålet.'),
+  ], async (v) => {
+    const { consents } = await api('GET', '/consents', undefined, { 'x-citizen-cpr': v.lookupCpr.replace(/\D/g, ''), 'x-purpose': v.lookupPurpose });
     list.replaceChildren(h('h2', {}, 'Borgerens samtykker'), table(['Id', 'Formål', 'Modtagere', 'Status', 'Udløber'],
       consents.map((c) => h('tr', {}, h('td', {}, h('code', {}, c.id)), h('td', {}, c.purpose), h('td', {}, c.recipients.join(', ')), h('td', {}, c.status), h('td', {}, dateTime(c.expiresAt))))));
   });
