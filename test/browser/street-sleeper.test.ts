@@ -55,7 +55,7 @@ describe('console journey 1: a street sleeper from København to Albertslund', (
     await caseworker.getByText('010180-1234').waitFor();
     const shown = await alb.node.parts.audit.list({ action: 'cpr.show' });
     expect(shown).toHaveLength(1);
-    expect(shown[0]!.detail).toEqual({ kind: 'conversation', id: conversationId });
+    expect(shown[0]!.detail).toMatchObject({ kind: 'conversation', id: conversationId });
     await expectAccessible(caseworker, 'caseworker: conversation');
     await caseworker.locator('#answer-form').getByLabel('Navn').fill('Karen Lund');
     await caseworker.locator('#answer-form').getByLabel('Telefon').fill('43 66 66 66');
