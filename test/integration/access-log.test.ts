@@ -51,7 +51,7 @@ describe('access log and metrics: when København (101) serves requests', () => 
     const id = created.headers.get('x-request-id')!;
     const consent = await created.json();
     const cpr = consentRequest().citizen.cpr as string;
-    const lookup = await call('/consents', { headers: { ...auth('outreach'), 'x-citizen-cpr': cpr } });
+    const lookup = await call('/consents', { headers: { ...auth('outreach'), 'x-citizen-cpr': cpr, 'x-purpose': 'Opfølgning på underretning' } });
     expect(lookup.status).toBe(200);
     expect(await accessLine(id)).toMatchObject({ level: 30, method: 'POST', route: '/consents', status: 201, role: 'outreach' });
     expect(await accessLine(lookup.headers.get('x-request-id')!)).toMatchObject({ method: 'GET', route: '/consents', status: 200, role: 'outreach' });
