@@ -2,13 +2,14 @@ import { Router } from 'express';
 import type { PublicJwk } from '../../crypto/jws.ts';
 import type { Parts } from '../../parts.ts';
 import { keyAlerts } from '../../use-cases/key-watch.ts';
+import { openApiDocument } from '../openapi/document.ts';
 import { retryAfterSeconds } from '../problem.ts';
 
 export interface HealthProbe {
   (): Promise<{ database: 'up' | 'down'; broker: 'up' | 'down' }>;
 }
 
-/** Unauthenticated: health for supervisors, metrics for Prometheus, the public keys for partners. */
+/** Unauthenticated: health for supervisors, metrics for Prometheus, the public keys for partners, the API's description for integrators. */
 export function systemRoutes(deps: Pick<Parts, 'municipality' | 'metrics' | 'trust' | 'now'> & { health: HealthProbe; publicJwks: () => { keys: PublicJwk[] } }): Router {
   const router = Router();
 
@@ -24,6 +25,11 @@ export function systemRoutes(deps: Pick<Parts, 'municipality' | 'metrics' | 'tru
 
   router.get('/.well-known/jwks.json', (_req, res) => {
     res.json(deps.publicJwks());
+  });
+
+  const openapi = openApiDocument();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
   });
 
   router.get('/metrics', async (_req, res) => {
