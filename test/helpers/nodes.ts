@@ -12,6 +12,7 @@ import type { Envelope } from '../../services/gateway/src/domain/envelope.ts';
 import { createBrokerUser, deleteBrokerUser, urlFor, type BrokerUser } from '../../services/gateway/src/amqp/broker-users.ts';
 import { createTestDatabase } from './postgres.ts';
 import { consentRequest } from './messages.ts';
+import { ResponseCheck } from './openapi-check.ts';
 
 export const amqpUrl = process.env.KB_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -46,6 +47,8 @@ export class TestFederation {
   readonly nodes = new Map<string, TestNode>();
   private readonly configs = new Map<string, { config: ReturnType<typeof loadConfig>; options: NodeOptions; databaseName: string }>();
   private readonly drops: (() => Promise<void>)[] = [];
+  /** Every node's answers are checked against /openapi.json; stop() fails the file when one was not as documented. */
+  readonly responseCheck = new ResponseCheck();
 
   /** Keys are made first so every node can trust every other before it starts. */
   async start(codes: string[], options: NodeOptions & { extraTrusted?: string[]; env?: Record<string, string> } = {}): Promise<void> {
@@ -95,7 +98,7 @@ export class TestFederation {
 
   private async launch(code: string, waitForBroker = true): Promise<TestNode> {
     const { config, options, databaseName } = this.configs.get(code)!;
-    const node = await createNode(config, { log: pino({ level: process.env.KB_TEST_LOG ?? 'silent' }), ...options });
+    const node = await createNode(config, { log: pino({ level: process.env.KB_TEST_LOG ?? 'silent' }), responseCheck: this.responseCheck.middleware, ...options });
     const url = await node.start();
     if (waitForBroker) await node.waitForBroker();
     const entry = {
@@ -150,6 +153,7 @@ export class TestFederation {
     await deleteBrokerObjects(this.exchange, ['101', '147', '151', '159', '161', '165', '657'], this.amqpUrl).catch(() => undefined);
     for (const user of this.brokerUsers.values()) await deleteBrokerUser(user.user, this.services.rabbitNode);
     rmSync(this.dir, { recursive: true, force: true });
+    this.responseCheck.assertNone();
   }
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { TestFederation, eventually } from '../helpers/nodes.ts';
 import { noticeRequest } from '../helpers/messages.ts';
 import { cutDatabase, restoreDatabase } from '../helpers/postgres.ts';
@@ -156,6 +157,19 @@ describe('HTTP API of a node', () => {
       expect(res.body.keys).toHaveLength(1);
       expect(res.body.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: kbh().key.kid });
       expect(res.body.keys[0].d).toBeUndefined();
+    });
+
+    it('when /openapi.json is asked for without a token, then it is an OpenAPI 3.1 document a maintained validator accepts, listing every route', async () => {
+      const res = await request(kbh().url).get('/openapi.json');
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      const validator = new Validator();
+      const result = await validator.validate(res.body);
+      expect(result.errors).toBeUndefined();
+      expect(result.valid).toBe(true);
+      expect(validator.version).toBe('3.1');
+      expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/messages', '/consents/{id}/withdraw', '/admin/keys', '/invoices/{id}', '/openapi.json']));
+      expect(res.body.components.schemas['street-sleeper.notice'].title).toMatch(/street-sleeper/i);
     });
 
     it('when broker and database are up, then /health is 200 and says so', async () => {

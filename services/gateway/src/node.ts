@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
+import type { RequestHandler } from 'express';
 import { pino, type Logger } from 'pino';
 import type { NodeConfig } from './config/index.ts';
 import { brokerNames } from './config/broker-names.ts';
@@ -39,6 +40,8 @@ export interface NodeOptions {
   retry?: RetryPolicy;
   /** Called when the database stays unreachable too long (main.ts exits so a supervisor restarts the node). */
   onFatal?: (reason: string) => void;
+  /** Mounted before every route: the tests check each answer against /openapi.json with it (test/helpers/openapi-check.ts). */
+  responseCheck?: RequestHandler;
 }
 
 export type GatewayNode = Awaited<ReturnType<typeof createNode>>;
@@ -112,6 +115,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     limiter,
     before: [consoleRouter({ pipeline: parts, limiter, console: config.console })],
     trustProxy: config.trustProxy,
+    responseCheck: options.responseCheck,
     publicJwks: () => ownKeys.jwks(),
     health: async () => ({
       database: await withTimeout(db.ping(), 2000).then(() => 'up' as const, () => 'down' as const),

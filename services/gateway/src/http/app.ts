@@ -26,6 +26,8 @@ export type HttpDeps = Omit<Parts, 'transaction' | 'keys' | 'events'> & {
   publicJwks: () => { keys: PublicJwk[] };
   /** Mounted before the API: the console's files and sessions, which set res.locals.caller like a token (console/routes.ts). */
   before?: express.Router[];
+  /** Sees every request and answer first (node.ts NodeOptions.responseCheck). */
+  responseCheck?: express.RequestHandler;
 };
 
 /** The node's HTTP API: open system routes, then every resource behind bearer authentication. */
@@ -34,6 +36,7 @@ export function createApp(deps: HttpDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.set('trust proxy', deps.trustProxy?.length ? deps.trustProxy : false);
+  if (deps.responseCheck) app.use(deps.responseCheck);
   app.use(helmet());
   app.use(accessLog(deps.log, deps.metrics.httpDuration));
   app.use(systemRoutes(deps));
