@@ -83,7 +83,7 @@ export class ResponseCheck {
     const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
     if (!route) {
       if (status < 400 || body === undefined) return [];
-      return this.validate(pointer('components', 'schemas', 'Problem'), body).map((e) => `unmatched path, problem body ${e}`);
+      return this.validate(pointer('components', 'schemas', 'Problem'), body).map((e) => `${method.toUpperCase()} ${path} (no operation) → ${status}: problem ${e}`);
     }
     const where = `${method.toUpperCase()} ${route.template} → ${status}`;
     const answer = route.operation.responses[String(status)];
@@ -108,7 +108,7 @@ export class ResponseCheck {
   /** Throws when any answer was not as documented: what was checked fails the test file. */
   assertNone(): void {
     if (this.violations.length === 0) return;
-    const lines = this.violations.slice(0, 30).map((v) => `- ${v.test ?? '(outside a test)'}: ${v.method} ${v.path} ${v.status}: ${v.problem}`);
+    const lines = this.violations.slice(0, 30).map((v) => `- ${v.test ?? '(outside a test)'}: ${v.problem}`);
     throw new Error(`${this.violations.length} difference(s) between answers and /openapi.json:\n${lines.join('\n')}`);
   }
 }
