@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -153,6 +153,7 @@ export class TestFederation {
     await deleteBrokerObjects(this.exchange, ['101', '147', '151', '159', '161', '165', '657'], this.amqpUrl).catch(() => undefined);
     for (const user of this.brokerUsers.values()) await deleteBrokerUser(user.user, this.services.rabbitNode);
     rmSync(this.dir, { recursive: true, force: true });
+    if (process.env.KB_OPENAPI_SEEN) appendFileSync(process.env.KB_OPENAPI_SEEN, [...this.responseCheck.seen].map((s) => `${s}\n`).join(''));
     this.responseCheck.assertNone();
   }
 }

@@ -35,6 +35,8 @@ const pointer = (...parts: string[]) => parts.map((p) => encodeURIComponent(p.re
  */
 export class ResponseCheck {
   readonly violations: Violation[] = [];
+  /** `GET /messages/{id} 200`: the documented answers the tests met (KB_OPENAPI_SEEN writes them to a file). */
+  readonly seen = new Set<string>();
   private readonly ajv = new Ajv2020({ strict: false, allErrors: true, allowUnionTypes: true });
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly routes: Route[];
@@ -86,6 +88,7 @@ export class ResponseCheck {
       return this.validate(pointer('components', 'schemas', 'Problem'), body).map((e) => `${method.toUpperCase()} ${path} (no operation) → ${status}: problem ${e}`);
     }
     const where = `${method.toUpperCase()} ${route.template} → ${status}`;
+    this.seen.add(`${method.toUpperCase()} ${route.template} ${status}`);
     const answer = route.operation.responses[String(status)];
     if (!answer) return [`${where}: status not documented (documented: ${Object.keys(route.operation.responses).join(', ')})`];
     if (!answer.content || !mediaType) return [];
