@@ -98,6 +98,11 @@ export class ResponseCheck {
     return this.validate(at, body).map((e) => `${where}: ${e}`);
   }
 
+  /** Problems of `value` against the schema at `place` in the document, e.g. `['paths', '/messages', 'post', 'requestBody', …, 'schema']`. */
+  problemsAt(place: string[], value: unknown): string[] {
+    return this.validate(pointer(...place), value);
+  }
+
   private validate(at: string, body: unknown): string[] {
     let validate = this.validators.get(at);
     if (!validate) {

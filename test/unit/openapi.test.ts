@@ -98,6 +98,23 @@ describe('OpenAPI document', () => {
     }
     expect(wrong).toEqual([]);
   });
+
+  it('when the request body examples are checked against their schemas, then every one matches', () => {
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const [p, methods] of Object.entries(document.paths)) {
+      for (const [m, op] of Object.entries(methods)) {
+        const body = op.requestBody as { content: Record<string, { example?: unknown }> } | undefined;
+        if (!body) continue;
+        const example = body.content['application/json']!.example;
+        expect(example, `${m} ${p} request example`).toBeDefined();
+        checked++;
+        wrong.push(...check.problemsAt(['paths', p, m, 'requestBody', 'content', 'application/json', 'schema'], example).map((e) => `${m} ${p}: ${e}`));
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(8);
+    expect(wrong).toEqual([]);
+  });
 });
 
 describe('answers checked against the document', () => {
