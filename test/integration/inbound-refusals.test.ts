@@ -160,4 +160,19 @@ describe('inbound pipeline: when a message reaches Albertslund (165)', () => {
       await connection.close();
     }
   });
+
+  it('when an admin lists the dead letters over the API, then they are counted per refusal code; an unknown one cannot be replayed (404 not_found)', async () => {
+    const admin = { authorization: `Bearer ${federation.get('165').token('admin')}` };
+    await probe.publish('165', 'not a JWS, left in the dead-letter queue');
+    const body = await eventually('a jws_malformed dead letter listed', async () => {
+      const list = await fetch(`${federation.get('165').url}/admin/dead-letters`, { headers: admin });
+      expect(list.status).toBe(200);
+      const found = (await list.json()) as { byCode: Record<string, number>; deadLetters: { code: string }[] };
+      return found.byCode.jws_malformed ? found : undefined;
+    });
+    expect(body.deadLetters.length).toBe(Object.values(body.byCode).reduce((a, b) => a + b, 0));
+    const replay = await fetch(`${federation.get('165').url}/admin/dead-letters/${randomUUID()}/replay`, { method: 'POST', headers: admin });
+    expect(replay.status).toBe(404);
+    expect(((await replay.json()) as { code: string }).code).toBe('not_found');
+  });
 });

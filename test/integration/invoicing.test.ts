@@ -56,6 +56,14 @@ describe('stay invoicing between real nodes', () => {
     expect(received.figures).toMatchObject({ acceptedOere: 2320000, disputedOere: 0, estimatedStateRefusionOere: 1160000, netCostOere: 1160000 });
   });
 
+  it('when Albertslund lists its invoices, then the received one is there with its line count and figures, without lines', async () => {
+    const res = await finance('165').get('/invoices');
+    expect(res.status).toBe(200);
+    const listed = res.body.invoices.find((i: any) => i.id === november.id);
+    expect(listed).toMatchObject({ direction: 'in', lineCount: 2, figures: { acceptedOere: 2320000 } });
+    expect(listed.lines).toBeUndefined();
+  });
+
   it('when Tornehøjgård bills the same citizen for his next stay, then that invoice is accepted too (two shelters, one citizen)', async () => {
     jensAtTornehoejgaard = await stay('159', 'tornehoejgaard', jens, '2026-11-16');
     const res = await finance('159').post('/invoices', { paying: '165', periodFrom: '2026-11-01', periodTo: '2026-11-30' });
