@@ -92,6 +92,23 @@ function parseTrustProxy(raw: string | undefined): string[] {
   return entries;
 }
 
+/**
+ * The owner's setup step (setup-database.ts): DATABASE_OWNER_URL migrates and owns the tables;
+ * DATABASE_URL is the node's own role, which gets grants only. Without an owner URL, one role
+ * does both (development): the node then owns its logs, and says so at start.
+ */
+export function loadDatabaseSetup(env: Env = process.env): { ownerUrl: string; nodeRole?: string } {
+  const nodeUrl = env.DATABASE_URL?.trim();
+  const ownerUrl = env.DATABASE_OWNER_URL?.trim() || nodeUrl;
+  if (!ownerUrl) throw new ConfigError('DATABASE_OWNER_URL', 'is required (or DATABASE_URL, for one role that does both)');
+  for (const [name, url] of [['DATABASE_OWNER_URL', ownerUrl], ['DATABASE_URL', nodeUrl]] as const) {
+    if (url && !/^postgres(ql)?:\/\//.test(url)) throw new ConfigError(name, 'must be a postgresql:// URL');
+  }
+  const user = (url: string) => decodeURIComponent(new URL(url).username) || undefined;
+  const nodeRole = nodeUrl ? user(nodeUrl) : undefined;
+  return { ownerUrl, nodeRole: nodeRole && nodeRole !== user(ownerUrl) ? nodeRole : undefined };
+}
+
 export function loadConfig(env: Env = process.env): NodeConfig {
   const municipality = required(env, 'KB_MUNICIPALITY');
   if (!municipalityNames.has(municipality)) {
