@@ -16,6 +16,7 @@ import { KeyRepository } from './data/keys.ts';
 import { MessageRepository } from './data/messages.ts';
 import { ConversationRepository } from './data/conversations.ts';
 import { ConsentRepository } from './data/consents.ts';
+import { CheckpointRepository } from './data/checkpoints.ts';
 import { OutboxRepository } from './data/outbox.ts';
 import { TokenRepository } from './data/tokens.ts';
 import { InvoiceRepository } from './data/invoices.ts';
@@ -31,6 +32,7 @@ import type { Parts } from './parts.ts';
 import { DeadlineWatch } from './use-cases/deadlines.ts';
 import { KeyLifecycle } from './use-cases/keys.ts';
 import { KeyWatch } from './use-cases/key-watch.ts';
+import { CheckpointWatch } from './use-cases/checkpoints.ts';
 import { IdempotencyRepository } from './data/idempotency.ts';
 
 export interface NodeOptions {
@@ -56,6 +58,10 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const contracts = new Contracts(config.contractDir);
   const ownKeys = await OwnKeys.load(config.keyDir, config.municipality);
   const db: Database = await openDatabase({ ...config, log });
+  if (config.databaseUrl && db.logPrivileges.length > 0) {
+    log.warn({ privileges: db.logPrivileges }, "the node's database role may rewrite its own logs: give it a role of its own (docs/OPERATIONS.md, \"Database roles\")");
+  }
+  const checkpoints = new CheckpointRepository(db.prisma);
   const keys = new KeyRepository(db.prisma);
   const groupCommit = new GroupCommit(db.transaction, { maxBatch: config.groupCommitMax, maxWaitMs: config.groupCommitWaitMs });
   const commit = <T>(work: (tx: Tx) => Promise<T>) => groupCommit.run(work);
@@ -82,9 +88,10 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     idempotency: new IdempotencyRepository(db.prisma),
     keys,
     audit,
+    checkpoints,
     transaction: db.transaction,
     deadLetters: new DeadLetterQueue(config.amqpUrl, brokerNames(config.exchange, config.municipality)),
-    handlers: messageHandlers({ municipality: config.municipality, contracts, trust, log, keyOverlapMs: config.keyOverlapMs }),
+    handlers: messageHandlers({ municipality: config.municipality, contracts, trust, log, keyOverlapMs: config.keyOverlapMs, schemas, checkpoints }),
     trust,
     ownKeys,
     metrics: createMetrics(config.municipality),
@@ -102,6 +109,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   relay = new OutboxRelay(parts, () => broker);
   const deadlineWatch = new DeadlineWatch(parts);
   const keyWatch = new KeyWatch(parts, config.keyWatchMs);
+  const checkpointWatch = new CheckpointWatch(parts, { intervalMs: config.checkpointIntervalMs, entries: config.checkpointEntries, checkMs: config.checkpointCheckMs });
   if (!config.brokerUserPrefix) log.warn('KB_BROKER_USER_PREFIX is unset: the broker user of inbound messages is not checked');
   broker.on('up', () => relay?.nudge());
   Object.assign(parts.metrics.sources, { deadLetterDepth: () => broker.deadLetterDepth(), oldestOutboxAt: () => parts.outbox.oldestPendingAt(), databaseUp: () => withTimeout(db.ping(), 2000).then(() => true), brokerUp: () => broker.isUp });
@@ -129,6 +137,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     db,
     deadlineWatch,
     keyWatch,
+    checkpointWatch,
     /** Resolves once listening, and only then consumes; a port in use stops the start with its number. */
     async start(): Promise<string> {
       await new Promise<void>((resolve, reject) => {
@@ -141,6 +150,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
         server.on('clientError', clientErrorHandler);
       });
       broker.start();
+      checkpointWatch.start();
       const address = server!.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       log.info({ port, kid: ownKeys.status().current }, 'gateway listening');
@@ -155,6 +165,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
       server?.closeAllConnections?.();
       deadlineWatch.stop();
       keyWatch.stop();
+      checkpointWatch.stop();
       await relay?.stop();
       await consumer.drain();
       await broker.stop();

@@ -35,6 +35,13 @@ export interface NodeConfig {
   trustProxy: string[];
   /** How often key retirement and alerts are checked. */
   keyWatchMs: number;
+  /**
+   * Log checkpoints (use-cases/checkpoints.ts): one when this long passed since the last and
+   * something was logged, or when more than `checkpointEntries` entries were; checked every `checkpointCheckMs`.
+   */
+  checkpointIntervalMs: number;
+  checkpointEntries: number;
+  checkpointCheckMs: number;
   maxMessageBytes: number;
   /** PostgreSQL connections per node (KB_DB_POOL_SIZE); the inbound prefetch follows it. */
   dbPoolSize: number;
@@ -143,6 +150,9 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     authFailureLimit: integer(env, 'KB_AUTH_FAILURE_LIMIT', 10, 1, 100000),
     trustProxy: parseTrustProxy(env.KB_TRUST_PROXY),
     keyWatchMs: integer(env, 'KB_KEY_WATCH_MS', 60_000, 100, 24 * 3600 * 1000),
+    checkpointIntervalMs: integer(env, 'KB_CHECKPOINT_INTERVAL_MS', 10 * 60_000, 1000, 7 * 24 * 3600 * 1000),
+    checkpointEntries: integer(env, 'KB_CHECKPOINT_ENTRIES', 1000, 1, 10_000_000),
+    checkpointCheckMs: integer(env, 'KB_CHECKPOINT_CHECK_MS', 5000, 100, 3600 * 1000),
     maxMessageBytes: integer(env, 'KB_MAX_MESSAGE_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     groupCommitMax: integer(env, 'KB_GROUP_COMMIT_MAX', 64, 1, 1000),
     groupCommitWaitMs: integer(env, 'KB_GROUP_COMMIT_WAIT_MS', 2, 0, 1000),

@@ -70,6 +70,17 @@ export class OwnKeys {
     };
   }
 
+  /**
+   * One of the node's own keys by kid, retired ones included (they stay in `retired/`): what
+   * verifies the node's own checkpoints, whichever key was current when each was signed.
+   */
+  async ownKey(kid: string): Promise<jose.JWK.Key | undefined> {
+    const known = [this.current, this.next?.key, this.previous].find((k) => k?.kid === kid);
+    if (known) return known.key;
+    const retired = path.join(this.dir, 'retired', `${path.basename(kid)}.json`);
+    return existsSync(retired) ? (await readKey(retired)).key : undefined;
+  }
+
   /** Current, next and the one just replaced: what partners may meet during an overlap. */
   jwks(): { keys: PublicJwk[] } {
     return { keys: [this.current, this.next?.key, this.previous].filter((k): k is SigningKey => k !== undefined).map((k) => k.publicJwk) };
