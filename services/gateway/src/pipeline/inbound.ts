@@ -1,3 +1,5 @@
+// Longer than 250 lines: the inbound steps are one table, read top to bottom, next to the refusal and
+// failure paths that settle them.
 import type jose from 'node-jose';
 import { brokerUserName } from '../config/broker-names.ts';
 import { parseCompactJws, verifyWith } from '../crypto/jws.ts';
@@ -29,6 +31,20 @@ export class InboundRefused extends Error {
   constructor(readonly refusal: Refusal, readonly envelope?: Envelope) {
     super(refusal.message);
   }
+}
+
+/** A transient failure (database, bug), with the envelope when the signature had verified: retried by the consumer. */
+export class InboundFailed extends Error {
+  constructor(readonly cause: unknown, readonly envelope?: Envelope) {
+    super((cause as Error)?.message ?? String(cause));
+  }
+}
+
+/** A signed error signal back to an authentic sender; never for a signal itself (no signal loops). */
+export async function signalRefusal(deps: Pick<InboundDeps, 'outbox' | 'municipality' | 'nudgeRelay'>, e: Envelope, refusal: Pick<Refusal, 'code' | 'detail'>, now: Date): Promise<void> {
+  if (isSignal(e.type)) return;
+  await deps.outbox.enqueue('error', signalFor(e, deps.municipality, errorType, { messageId: e.id, code: refusal.code, detail: refusal.detail?.slice(0, 2000) }, now));
+  deps.nudgeRelay();
 }
 
 interface InboundContext {
@@ -223,14 +239,11 @@ export async function receiveMessage(deps: InboundDeps, delivery: InboundDeliver
   try {
     await runSteps(inboundSteps, ctx, deps);
   } catch (caught) {
-    if (!(caught instanceof Refusal)) throw caught;
+    if (!(caught instanceof Refusal)) throw new InboundFailed(caught, ctx.envelope);
     // A kid, id or key echoed in a detail may be a CPR number: masked before the signal, the dead letter and the audit.
     const error = new Refusal(caught.code, caught.detail && maskCpr(caught.detail), caught.problems?.map((p) => ({ pointer: maskCpr(p.pointer), message: p.message })));
     const e = ctx.envelope;
-    if (e && !isSignal(e.type)) {
-      await deps.outbox.enqueue('error', signalFor(e, deps.municipality, errorType, { messageId: e.id, code: error.code, detail: error.detail?.slice(0, 2000) }, ctx.now));
-      deps.nudgeRelay();
-    }
+    if (e) await signalRefusal(deps, e, error, ctx.now);
     throw new InboundRefused(error, e);
   }
   const outcome = ctx.outcome!;

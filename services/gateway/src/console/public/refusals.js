@@ -49,6 +49,7 @@ export const refusalTexts = {
   wrong_recipient: ['Beskeden var ikke til denne kommune.', 'Kontakt afsenderens administrator.'],
   message_expired: ['Beskeden var udløbet, da den kom frem.', 'Bed afsenderen sende den igen.'],
   unsolicited_signal: ['En kvittering henviste til en besked, vi ikke kender.', 'Ingen handling; hold øje med gentagelser.'],
+  no_receipt: ['Modtageren har ikke kvitteret for beskeden i tide. Den bliver leveret, så snart modtagerens system svarer.', 'Ring til modtagerkommunen, hvis sagen haster, og hold øje med status her.'],
   retries_exhausted: ['Beskeden kunne ikke behandles efter gentagne forsøg.', 'Tjek nodens sundhed (database), og genafspil beskeden.'],
   internal_error: ['Der skete en uventet fejl.', 'Prøv igen; kontakt administratoren, hvis det gentager sig.'],
   // Console login (console/oidc.ts)
