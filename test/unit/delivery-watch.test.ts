@@ -33,7 +33,7 @@ describe('the delivery watch says why a message is undelivered', () => {
   it('when the broker never took it, then the report names the failed attempts and the last error', async () => {
     const { watch, marked } = watchWith({ attempts: 3, lastError: 'broker unreachable', publishedAt: null }, new Date(madeAt.getTime() + 90 * 60_000));
     expect((await watch.check()).map((r) => r.messageId)).toEqual(['m1']);
-    expect(marked[0].detail).toBe('not yet handed to the broker 90 min after it was made (3 failed attempt(s), last error: broker unreachable)');
+    expect(marked[0]?.detail).toBe('not yet handed to the broker 90 min after it was made (3 failed attempt(s), last error: broker unreachable)');
   });
 
   it('when the window has not passed, then nothing is marked', async () => {
