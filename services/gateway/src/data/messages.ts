@@ -159,6 +159,41 @@ export class MessageRepository {
     return row ? toRecord(row) : null;
   }
 
+  /**
+   * The signed forms: the message as sent or received (compact JWS), and the signal about it: the
+   * partner's receipt or error signal for one we sent, our own receipt for one we received.
+   */
+  async signedForms(id: string): Promise<{ jws: string | null; signalJws: string | null } | null> {
+    const row = await this.prisma.message.findUnique({ where: { id }, select: { jws: true, receiptJws: true } });
+    return row ? { jws: row.jws, signalJws: row.receiptJws } : null;
+  }
+
+  /**
+   * Messages about a citizen: those whose payload names the citizen (`citizen.cpr`) with every
+   * message of their conversations (the citizen's cases), and invoices with a line for the citizen
+   * (not their conversations: an invoice covers many citizens). No column indexes the CPR inside a
+   * payload, so this scans the table: at most `limit` messages, newest first; `truncated` says
+   * when there were more.
+   */
+  async aboutCitizen(cpr: string, limit: number): Promise<{ cases: MessageRecord[]; invoices: MessageRecord[]; truncated: boolean }> {
+    const lines = JSON.stringify([{ citizen: { cpr } }]);
+    const named = await this.prisma.$queryRaw<{ conversationId: string }[]>`
+      SELECT DISTINCT "conversationId" FROM "Message" WHERE "payload"->'citizen'->>'cpr' = ${cpr} LIMIT ${limit + 1}`;
+    const invoiced = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT "id" FROM "Message" WHERE "payload"->'lines' @> ${lines}::jsonb ORDER BY "createdAt" DESC LIMIT ${limit + 1}`;
+    const cases = await this.prisma.message.findMany({
+      where: { conversationId: { in: named.slice(0, limit).map((m) => m.conversationId) } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+      take: limit + 1,
+    });
+    const invoices = await this.prisma.message.findMany({ where: { id: { in: invoiced.slice(0, limit).map((m) => m.id) } }, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] });
+    return {
+      cases: cases.slice(0, limit).map(toRecord),
+      invoices: invoices.map(toRecord),
+      truncated: named.length > limit || invoiced.length > limit || cases.length > limit,
+    };
+  }
+
   async list(filter: MessageFilter): Promise<MessageRecord[]> {
     const rows = await this.prisma.message.findMany({
       where: { direction: filter.direction, type: filter.type, status: filter.status, conversationId: filter.conversationId },

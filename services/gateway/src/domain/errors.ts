@@ -26,6 +26,8 @@ export const refusals = {
   consent_scope: { status: 422, title: 'The consent does not cover this citizen, purpose, recipient or information' },
   citizen_header_missing: { status: 400, title: 'Send the CPR number in the X-Citizen-CPR header, never in the URL' },
   purpose_missing: { status: 400, title: 'A look-up of a citizen needs its purpose in the X-Purpose header' },
+  citizen_cpr_invalid: { status: 400, title: 'The X-Citizen-CPR header does not hold a plausible CPR number' },
+  evidence_unavailable: { status: 409, title: 'The message has no signed form yet, so there is no evidence of it' },
   message_too_large: { status: 413, title: 'The message exceeds the size limit' },
   jws_malformed: { status: 400, title: 'The message is not a well-formed JWS' },
   alg_not_allowed: { status: 400, title: 'Only ES256 signatures are accepted' },

@@ -31,6 +31,8 @@ export const refusalTexts = {
   consent_expired: ['Samtykket er udløbet.', 'Registrér et nyt samtykke, hvis borgeren giver det.'],
   consent_scope: ['Samtykket dækker ikke denne borger, dette formål, denne modtager eller disse oplysninger.', 'Registrér et samtykke, der dækker netop dette, eller send færre oplysninger.'],
   citizen_header_missing: ['CPR-nummeret blev ikke sendt korrekt.', 'Skriv CPR-nummeret i søgefeltet og prøv igen.'],
+  citizen_cpr_invalid: ['CPR-nummeret er ikke et gyldigt CPR-nummer.', 'Tjek de ti cifre og prøv igen.'],
+  evidence_unavailable: ['Beskeden er endnu ikke underskrevet og sendt, så der er intet bevis for den.', 'Vent, til beskeden er sendt, og prøv igen.'],
   message_too_large: ['Beskeden er for stor.', 'Forkort teksterne.'],
   jws_malformed: ['Beskeden var ikke korrekt signeret.', 'Kontakt afsenderens administrator.'],
   alg_not_allowed: ['Beskeden var signeret med en ikke-tilladt algoritme.', 'Kontakt afsenderens administrator.'],
