@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { sign } from '../../services/gateway/src/crypto/jws.ts';
 import type { Envelope } from '../../services/gateway/src/domain/envelope.ts';
-import { TestFederation, eventually, sendUnchecked } from '../helpers/nodes.ts';
+import { TestFederation, asUser, eventually, sendUnchecked } from '../helpers/nodes.ts';
 import { BrokerProbe } from '../helpers/broker.ts';
-import { noticeEnvelope } from '../helpers/messages.ts';
+import { noticeEnvelope, noticeRequest } from '../helpers/messages.ts';
 import { adminQuery } from '../helpers/postgres.ts';
 
 // The protocol rules of docs/PROTOCOL.md that an authentic partner can break: envelope, times,
@@ -116,6 +116,22 @@ describe('protocol rules: when an authentic partner sends Albertslund (165) a me
     it('when it expired a second ago, then the sender gets message_expired', async () => {
       const envelope = notice({ createdAt: at(-3600_000), expiresAt: at(-1000) });
       expect((await sendUnchecked(kbh(), envelope)).reason?.code).toBe('message_expired');
+    });
+  });
+
+  describe('§ replies: a reply stays in its conversation', () => {
+    const response = (notice: { id: string }, conversationId: string) =>
+      ({ ...noticeEnvelope('165', '101'), type: 'street-sleeper.response', conversationId, inReplyTo: notice.id, consentId: undefined, payload: { contact: { name: 'Karen Lund', phone: '43 68 68 68' }, offer: { kind: 'shelter-place', date: '2026-11-30' } } }) as Envelope;
+
+    it('when Albertslund answers a notice under a new conversationId, then København refuses it as state_forbids; under the original one it is accepted', async () => {
+      // Through København's API, so both ends hold the conversation.
+      const consentId = await federation.consent('101');
+      const sent = await asUser(kbh(), 'outreach').send(noticeRequest('165', { consentId }));
+      expect((await sendUnchecked(alb(), response(sent, randomUUID()))).reason?.code).toBe('state_forbids');
+      const answer = response(sent, sent.conversationId);
+      await alb().node.parts.messages.storeOutbound(answer);
+      alb().node.parts.nudgeRelay();
+      await eventually('answer delivered', async () => (await alb().node.parts.messages.find(answer.id))?.status === 'delivered');
     });
   });
 
