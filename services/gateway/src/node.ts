@@ -31,6 +31,7 @@ import type { Parts } from './parts.ts';
 import { DeadlineWatch } from './use-cases/deadlines.ts';
 import { KeyLifecycle } from './use-cases/keys.ts';
 import { KeyWatch } from './use-cases/key-watch.ts';
+import { DeliveryWatch } from './use-cases/delivery-watch.ts';
 import { IdempotencyRepository } from './data/idempotency.ts';
 
 export interface NodeOptions {
@@ -102,6 +103,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   relay = new OutboxRelay(parts, () => broker);
   const deadlineWatch = new DeadlineWatch(parts);
   const keyWatch = new KeyWatch(parts, config.keyWatchMs);
+  const deliveryWatch = new DeliveryWatch(parts, config.undeliveredAfterMinutes, config.deliveryWatchMs);
   if (!config.brokerUserPrefix) log.warn('KB_BROKER_USER_PREFIX is unset: the broker user of inbound messages is not checked');
   broker.on('up', () => relay?.nudge());
   Object.assign(parts.metrics.sources, { deadLetterDepth: () => broker.deadLetterDepth(), oldestOutboxAt: () => parts.outbox.oldestPendingAt(), databaseUp: () => withTimeout(db.ping(), 2000).then(() => true), brokerUp: () => broker.isUp });
@@ -129,6 +131,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     db,
     deadlineWatch,
     keyWatch,
+    deliveryWatch,
     /** Resolves once listening, and only then consumes; a port in use stops the start with its number. */
     async start(): Promise<string> {
       await new Promise<void>((resolve, reject) => {
@@ -155,6 +158,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
       server?.closeAllConnections?.();
       deadlineWatch.stop();
       keyWatch.stop();
+      deliveryWatch.stop();
       await relay?.stop();
       await consumer.drain();
       await broker.stop();

@@ -1,3 +1,4 @@
+// Longer than 250 lines: the one repository of the message table, both directions and every status change.
 import type { ConversationPlan } from '../domain/conversation.ts';
 import type { Envelope } from '../domain/envelope.ts';
 import { Refusal } from '../domain/errors.ts';
@@ -10,7 +11,10 @@ import type { Prisma, Tx } from './db.ts';
 /** Work of a message type's handler, done inside the transaction that stores the message. */
 export type WithinStore = (tx: Tx) => Promise<void>;
 
-export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'rejected' | 'failed' | 'accepted';
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'rejected' | 'failed' | 'accepted' | 'undelivered';
+
+/** Outbound states in which a receipt or error signal is still awaited. */
+const awaiting: MessageStatus[] = ['queued', 'sent', 'undelivered'];
 export type Direction = 'in' | 'out';
 
 export interface MessageRecord {
@@ -34,6 +38,16 @@ export interface MessageRecord {
   deliveredAt: string | null;
   rejectedAt: string | null;
   failedAt: string | null;
+  undeliveredAt: string | null;
+}
+
+/** An outbound message still waiting for its receipt, with what the outbox knows of its sending. */
+export interface AwaitedMessage {
+  id: string;
+  type: string;
+  to: string;
+  createdAt: Date;
+  sentAt: Date | null;
 }
 
 export interface MessageFilter {
@@ -69,6 +83,7 @@ function toRecord(row: Row): MessageRecord {
     deliveredAt: iso(row.deliveredAt),
     rejectedAt: iso(row.rejectedAt),
     failedAt: iso(row.failedAt),
+    undeliveredAt: iso(row.undeliveredAt),
   };
 }
 
@@ -170,8 +185,9 @@ export class MessageRepository {
    */
   async markDelivered(id: string, recipient: string, receiptJws: string, at: Date): Promise<Date | null> {
     const rows = await this.prisma.message.updateManyAndReturn({
-      where: { id, direction: 'out', toCode: recipient, status: { in: ['queued', 'sent'] } },
-      data: { status: 'delivered', deliveredAt: at, receiptJws },
+      // A dead letter the recipient replayed after signalling `retries_exhausted` is delivered after all.
+      where: { id, direction: 'out', toCode: recipient, OR: [{ status: { in: awaiting } }, { status: 'rejected', reasonCode: 'retries_exhausted' }] },
+      data: { status: 'delivered', deliveredAt: at, receiptJws, reasonCode: null, reasonDetail: null },
       select: { createdAt: true },
     });
     return rows[0]?.createdAt ?? null;
@@ -180,10 +196,34 @@ export class MessageRepository {
   /** `recipient` undefined: refused by a node it reached by mistake (see the inbound pipeline). */
   async markRejected(id: string, recipient: string | undefined, code: string, detail: string | null, signalJws: string, at: Date): Promise<boolean> {
     const { count } = await this.prisma.message.updateMany({
-      where: { id, direction: 'out', toCode: recipient, status: { in: ['queued', 'sent'] } },
+      where: { id, direction: 'out', toCode: recipient, status: { in: awaiting } },
       data: { status: 'rejected', rejectedAt: at, reasonCode: code, reasonDetail: detail, receiptJws: signalJws },
     });
     return count === 1;
+  }
+
+  /** Outbound messages made before `madeBefore` that still wait for their first receipt or error signal. */
+  async awaitingSince(madeBefore: Date, limit = 1000): Promise<AwaitedMessage[]> {
+    const rows = await this.prisma.message.findMany({
+      where: { direction: 'out', status: { in: ['queued', 'sent'] }, createdAt: { lt: madeBefore } },
+      select: { id: true, type: true, toCode: true, createdAt: true, sentAt: true },
+      orderBy: { createdAt: 'asc' },
+      take: limit,
+    });
+    return rows.map((r) => ({ id: r.id, type: r.type, to: r.toCode, createdAt: r.createdAt, sentAt: r.sentAt }));
+  }
+
+  /** Undelivered, with why; a receipt or error signal that comes later still settles it. False when it was settled meanwhile. */
+  async markUndelivered(id: string, at: Date, detail: string): Promise<boolean> {
+    const { count } = await this.prisma.message.updateMany({
+      where: { id, direction: 'out', status: { in: ['queued', 'sent'] } },
+      data: { status: 'undelivered', undeliveredAt: at, reasonCode: 'no_receipt', reasonDetail: detail },
+    });
+    return count === 1;
+  }
+
+  async countUndelivered(): Promise<number> {
+    return this.prisma.message.count({ where: { direction: 'out', status: 'undelivered' } });
   }
 
   /** Inbound messages verified with a key that has now been revoked stay, flagged. */

@@ -28,6 +28,12 @@ export class OutboxRepository {
     return row?.createdAt ?? null;
   }
 
+  /** How the sending of a message went so far: attempts, the last error, when the broker confirmed it. */
+  async sendingOf(messageId: string): Promise<{ attempts: number; lastError: string | null; publishedAt: Date | null } | null> {
+    const row = await this.prisma.outboxEntry.findFirst({ where: { messageId, kind: 'message' }, select: { attempts: true, lastError: true, publishedAt: true } });
+    return row ?? null;
+  }
+
   async countPending(): Promise<number> {
     return this.prisma.outboxEntry.count({ where: { publishedAt: null } });
   }

@@ -1,5 +1,5 @@
-// Longer than 250 lines: every inbound rule is a step of the one table below, so the whole order
-// of checks (docs/PROTOCOL.md) reads in one file.
+// Longer than 250 lines: the inbound steps are one table, read top to bottom (the order of checks of
+// docs/PROTOCOL.md), next to the refusal and failure paths that settle them.
 import type jose from 'node-jose';
 import { brokerUserName } from '../config/broker-names.ts';
 import { parseCompactJws, verifyWith } from '../crypto/jws.ts';
@@ -34,6 +34,20 @@ export class InboundRefused extends Error {
   constructor(readonly refusal: Refusal, readonly envelope?: Envelope, readonly authenticSender?: string) {
     super(refusal.message);
   }
+}
+
+/** A transient failure (database, bug), with the envelope when the signature had verified: retried by the consumer. */
+export class InboundFailed extends Error {
+  constructor(readonly cause: unknown, readonly envelope?: Envelope) {
+    super((cause as Error)?.message ?? String(cause));
+  }
+}
+
+/** A signed error signal back to an authentic sender; never for a signal itself (no signal loops). */
+export async function signalRefusal(deps: Pick<InboundDeps, 'outbox' | 'municipality' | 'nudgeRelay'>, e: Pick<Envelope, 'id' | 'type' | 'from' | 'conversationId'>, refusal: Pick<Refusal, 'code' | 'detail'>, now: Date): Promise<void> {
+  if (isSignal(e.type)) return;
+  await deps.outbox.enqueue('error', signalFor(e, deps.municipality, errorType, { messageId: e.id, code: refusal.code, detail: refusal.detail?.slice(0, 2000) }, now));
+  deps.nudgeRelay();
 }
 
 interface InboundContext {
@@ -253,7 +267,7 @@ export const inboundSteps = [
  * the message's id; without a UUID id the signal could not name the message, so none goes back.
  * A receipt or error signal is never answered with one (no loops).
  */
-function answerTo(ctx: InboundContext, deps: InboundDeps): Pick<Envelope, 'id' | 'from' | 'conversationId'> | undefined {
+function answerTo(ctx: InboundContext, deps: InboundDeps): Pick<Envelope, 'id' | 'type' | 'from' | 'conversationId'> | undefined {
   if (ctx.envelope) return isSignal(ctx.envelope.type) ? undefined : ctx.envelope;
   const claims = ctx.verified;
   if (!claims || claims.type === receiptType || claims.type === errorType) return undefined;
@@ -261,7 +275,7 @@ function answerTo(ctx: InboundContext, deps: InboundDeps): Pick<Envelope, 'id' |
   const id = claims.id as string;
   // The verifying key belongs to claims.from (findSenderKey), so it names the sender.
   const conversationId = deps.schemas.matchesCommon('uuid', claims.conversationId) ? (claims.conversationId as string) : id;
-  return { id, from: claims.from as string, conversationId };
+  return { id, type: String(claims.type), from: claims.from as string, conversationId };
 }
 
 /**
@@ -274,14 +288,11 @@ export async function receiveMessage(deps: InboundDeps, delivery: InboundDeliver
   try {
     await runSteps(inboundSteps, ctx, deps);
   } catch (caught) {
-    if (!(caught instanceof Refusal)) throw caught;
+    if (!(caught instanceof Refusal)) throw new InboundFailed(caught, ctx.envelope);
     // A kid, id or key echoed in a detail may be a CPR number: masked before the signal, the dead letter and the audit.
     const error = new Refusal(caught.code, caught.detail && maskCpr(caught.detail), caught.problems?.map((p) => ({ pointer: maskCpr(p.pointer), message: p.message })));
     const original = answerTo(ctx, deps);
-    if (original) {
-      await deps.outbox.enqueue('error', signalFor(original, deps.municipality, errorType, { messageId: original.id, code: error.code, detail: error.detail?.slice(0, 2000) }, ctx.now));
-      deps.nudgeRelay();
-    }
+    if (original) await signalRefusal(deps, original, error, ctx.now);
     throw new InboundRefused(error, ctx.envelope, ctx.verified ? (ctx.verified.from as string) : undefined);
   }
   const outcome = ctx.outcome!;

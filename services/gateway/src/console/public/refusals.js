@@ -52,6 +52,7 @@ export const refusalTexts = {
   created_in_future: ['Beskeden var oprettet ud i fremtiden (afsenderens ur går mere end 5 minutter for hurtigt).', 'Bed afsenderens administrator stille nodens ur (NTP) og sende beskeden igen.'],
   id_collision: ['Beskedens id var allerede brugt af en anden besked.', 'Bed afsenderen sende beskeden igen med et nyt id.'],
   unsolicited_signal: ['En kvittering henviste til en besked, vi ikke kender.', 'Ingen handling; hold øje med gentagelser.'],
+  no_receipt: ['Modtageren har ikke kvitteret for beskeden i tide. Den bliver leveret, så snart modtagerens system svarer.', 'Ring til modtagerkommunen, hvis sagen haster, og hold øje med status her.'],
   retries_exhausted: ['Beskeden kunne ikke behandles efter gentagne forsøg.', 'Tjek nodens sundhed (database), og genafspil beskeden.'],
   internal_error: ['Der skete en uventet fejl.', 'Prøv igen; kontakt administratoren, hvis det gentager sig.'],
   // Console login (console/oidc.ts)

@@ -8,7 +8,7 @@ import { allow, callerOf } from '../auth.ts';
 import { idempotent } from '../idempotency.ts';
 import { one, uuid } from '../query.ts';
 
-const statuses: MessageStatus[] = ['queued', 'sent', 'delivered', 'rejected', 'failed', 'accepted'];
+const statuses: MessageStatus[] = ['queued', 'sent', 'delivered', 'rejected', 'failed', 'accepted', 'undelivered'];
 
 function messageFilter(query: Request['query']): MessageFilter {
   const direction = one(query, 'direction');
