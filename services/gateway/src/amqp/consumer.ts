@@ -102,7 +102,7 @@ export class InboundConsumer {
     deps.log.warn(facts, 'inbound message refused and dead-lettered');
     try {
       await deps.audit.record({
-        actor: envelope ? `node:${envelope.from}` : 'unauthenticated',
+        actor: refused?.authenticSender ? `node:${refused.authenticSender}` : 'unauthenticated',
         action: 'message.receive',
         outcome: 'refused',
         code,

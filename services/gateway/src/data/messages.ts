@@ -1,5 +1,6 @@
 import type { ConversationPlan } from '../domain/conversation.ts';
 import type { Envelope } from '../domain/envelope.ts';
+import { Refusal } from '../domain/errors.ts';
 import { applyPlan } from './conversations.ts';
 import { appendConsentEntry, type ConsentEntryInput } from './consents.ts';
 import type { AuditEvent } from './audit.ts';
@@ -135,7 +136,12 @@ export class MessageRepository {
       });
       return true;
     } catch (error) {
-      if ((error as { code?: string }).code === 'P2002' && (await this.countInbound(envelope.id)) > 0) return false;
+      if ((error as { code?: string }).code === 'P2002') {
+        // Stored meanwhile: a redelivery of the same sender's message, or an id that is not its to use.
+        const known = await this.find(envelope.id);
+        if (known?.direction === 'in' && known.from === envelope.from) return false;
+        if (known) throw new Refusal('id_collision', `id ${envelope.id} names another message`);
+      }
       throw error;
     }
   }
