@@ -221,6 +221,11 @@ export class ReferencePartner {
     this.jwks = (await res.json()) as { keys: Record<string, unknown>[] };
   }
 
+  async publishedKeys(): Promise<Record<string, unknown>[]> {
+    await this.refreshJwks();
+    return this.jwks.keys;
+  }
+
   /** The node's published key with this kid (the JWKS is fetched again once when it is not there: a rotation). */
   async publishedKey(kid: unknown): Promise<Record<string, unknown> | undefined> {
     const find = () => this.jwks.keys.find((k) => k.kid === kid);

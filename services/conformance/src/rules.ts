@@ -29,7 +29,7 @@ export const scenario = {
   consentId: 'conformance-kit-consent',
 } as const;
 
-/** The protocol's time rules (docs/PROTOCOL.md): lifetime of a message and the clock skew a node allows. */
+/** The protocol's time rules (docs/PROTOCOL.md §6): lifetime of a message and the clock skew a node allows. */
 export const lifetimeMs = 30 * 24 * 3600_000;
 export const clockSkewMs = 5 * 60_000;
 
@@ -107,7 +107,8 @@ export class Kit {
     if (claims.from !== this.options.nodeCode) problems.push(`from is ${claims.from}, expected ${this.options.nodeCode}`);
     if (claims.to !== this.options.partnerCode) problems.push(`to is ${claims.to}, expected ${this.options.partnerCode}`);
     if (claims.inReplyTo !== original.id) problems.push(`inReplyTo is ${claims.inReplyTo}, expected the message's id`);
-    if (claims.conversationId !== original.conversationId) problems.push(`conversationId is ${claims.conversationId}, expected the message's`);
+    if (claims.conversationId !== original.conversationId) problems.push(`conversationId is ${claims.conversationId}, expected ${original.conversationId}`);
+    if (claims.consentId !== undefined) problems.push('a signal carries no consentId');
     problems.push(...this.partner.schemas.problems(type, claims.payload).map((p) => `payload ${p}`));
     problems.push(...transportProblems(arrival), ...timeProblems(claims));
     return problems;
@@ -141,11 +142,13 @@ export class Kit {
   }
 }
 
-/** AMQP properties of what the node publishes (docs/PROTOCOL.md): persistent, message-id = envelope id. */
+/** AMQP properties of what the node publishes (docs/PROTOCOL.md §2.5). */
 function transportProblems(arrival: Arrival): string[] {
   const problems: string[] = [];
   if (arrival.properties.messageId !== arrival.claims.id) problems.push(`AMQP message-id ${arrival.properties.messageId} is not the envelope id`);
   if (arrival.properties.deliveryMode !== 2) problems.push('not published persistent (delivery-mode 2)');
+  if (!arrival.properties.userId) problems.push('published without user_id');
+  if (arrival.properties.contentType !== 'application/jose') problems.push(`content-type is ${arrival.properties.contentType}, not application/jose`);
   return problems;
 }
 
@@ -195,7 +198,7 @@ function withHeader(kit: Kit, header: Record<string, unknown>) {
 export const rules: Rule[] = [
   {
     id: 'valid-message',
-    section: '§?',
+    section: '§9.1',
     title: 'a valid message gets a signed receipt that verifies with the key the node publishes',
     run: async (kit) => {
       const { sent } = await kit.opening();
@@ -204,7 +207,7 @@ export const rules: Rule[] = [
   },
   {
     id: 'replay',
-    section: '§?',
+    section: '§7.2',
     title: 'the same signed message again is not processed again: no new receipt',
     run: async (kit) => {
       const { sent } = await kit.opening();
@@ -212,94 +215,149 @@ export const rules: Rule[] = [
       return kit.expectSilence(sent.envelope.id, 1);
     },
   },
-  refusedSilently('alg-none', '§?', 'alg "none" is refused, without a signal', (kit) => {
+  {
+    id: 'replay-altered',
+    section: '§7.2',
+    title: 'another message under an id already accepted from the kit is not processed: no new receipt',
+    run: async (kit) => {
+      const first = await kit.sendSigned(kit.openingEnvelope());
+      const accepted = await kit.expectReceipt(first);
+      if (accepted.outcome !== 'pass') return fail(`the first message was not accepted: ${accepted.detail}`);
+      await kit.sendSigned(kit.openingEnvelope({ id: first.envelope.id }));
+      return kit.expectSilence(first.envelope.id, 1);
+    },
+  },
+  {
+    id: 'published-keys',
+    section: '§4.1',
+    title: 'the node publishes only public P-256 keys at /.well-known/jwks.json, each with a kid naming the node',
+    run: async (kit) => {
+      const keys = await kit.partner.publishedKeys();
+      const problems = keys.flatMap((k) => {
+        const named = String(k.kid);
+        if (k.kty !== 'EC' || k.crv !== 'P-256') return [`${named} is not an EC P-256 key`];
+        if ('d' in k) return [`${named} has a private part`];
+        return named.startsWith(`${kit.options.nodeCode}-`) ? [] : [`kid ${named} does not start with ${kit.options.nodeCode}-`];
+      });
+      if (keys.length === 0) problems.push('no keys');
+      return problems.length ? fail(problems.join('; ')) : pass(`${keys.length} key(s)`);
+    },
+  },
+  refusedSilently('alg-none', '§3.2', 'alg "none" is refused, without a signal', (kit) => {
     const { envelope, input } = withHeader(kit, { alg: 'none', kid: kit.partner.key.kid });
     return { body: `${input}.`, messageId: envelope.id };
   }),
-  refusedSilently('alg-hs256', '§?', 'HS256 (the public key as HMAC secret) is refused, without a signal', async (kit) => {
+  refusedSilently('alg-hs256', '§3.2', 'HS256 (the public key as HMAC secret) is refused, without a signal', async (kit) => {
     const { createHmac } = await import('node:crypto');
     const { envelope, input } = withHeader(kit, { alg: 'HS256', kid: kit.partner.key.kid });
     const mac = createHmac('sha256', JSON.stringify(kit.partner.key.publicJwk)).update(input).digest('base64url');
     return { body: `${input}.${mac}`, messageId: envelope.id };
   }),
-  refusedSilently('crit', '§?', 'a header with crit is refused, without a signal', (kit) => {
+  refusedSilently('crit', '§3.2', 'a header with crit is refused, without a signal', (kit) => {
     const { envelope, input } = withHeader(kit, { alg: 'ES256', kid: kit.partner.key.kid, crit: ['exp'], exp: 1 });
     return { body: `${input}.${es256(kit.partner.key.privateKey, input)}`, messageId: envelope.id };
   }),
-  refusedSilently('padded-base64url', '§?', 'padded base64url segments are refused (compact, unpadded JWS only), without a signal', (kit) => {
+  refusedSilently('padded-base64url', '§3.1', 'padded base64url segments are refused (compact, unpadded JWS only), without a signal', (kit) => {
     const envelope = kit.openingEnvelope();
     const [h, c, s] = signCompact(kit.partner.key, envelope).split('.') as [string, string, string];
     const pad = (x: string) => x + '='.repeat((4 - (x.length % 4)) % 4 || 4);
     return { body: `${h}.${c}.${pad(s)}`, messageId: envelope.id };
   }),
-  refusedSilently('json-serialization', '§?', 'the JSON serialization of a JWS is refused (compact only), without a signal', (kit) => {
+  refusedSilently('json-serialization', '§3.1', 'the JSON serialization of a JWS is refused (compact only), without a signal', (kit) => {
     const envelope = kit.openingEnvelope();
     const [protectedHeader, payload, signature] = signCompact(kit.partner.key, envelope).split('.');
     return { body: JSON.stringify({ payload, protected: protectedHeader, signature }), messageId: envelope.id };
   }),
-  refusedSilently('unknown-kid', '§?', 'a key the node never imported is refused, without a signal', (kit) => {
+  refusedSilently('unknown-kid', '§4.4', 'a key the node never imported is refused, without a signal', (kit) => {
     const envelope = kit.openingEnvelope();
     return { body: signCompact(generatePartnerKey(kit.options.partnerCode), envelope), messageId: envelope.id };
   }),
-  refusedSilently('key-not-active', '§?', 'a key imported but not approved does not verify, without a signal', async (kit) => {
+  refusedSilently('key-not-active', '§4.4', 'a key imported but not approved does not verify, without a signal', async (kit) => {
     const pending = generatePartnerKey(kit.options.partnerCode);
     await kit.partner.registerKey(pending, false);
     const envelope = kit.openingEnvelope();
     return { body: signCompact(pending, envelope), messageId: envelope.id };
   }),
-  refusedSilently('bad-signature', '§?', 'a signature that does not verify is refused, without a signal', (kit) => {
+  refusedSilently('bad-signature', '§3.3', 'a signature that does not verify is refused, without a signal', (kit) => {
     const envelope = kit.openingEnvelope();
     const [h, , s] = signCompact(kit.partner.key, envelope).split('.');
     return { body: `${h}.${b64url({ ...envelope, consentId: 'altered-after-signing' })}.${s}`, messageId: envelope.id };
   }),
-  refusedWithSignal('envelope-invalid', '§?', 'an envelope with a field the protocol does not define is refused with envelope_invalid', 'envelope_invalid', (kit) => ({
+  refusedWithSignal('envelope-invalid', '§5.3', 'an envelope with a field the protocol does not define is refused with envelope_invalid', 'envelope_invalid', (kit) => ({
     ...kit.openingEnvelope(),
     priority: 'high',
   })),
-  refusedWithSignal('date-without-offset', '§?', 'a date-time without a time-zone offset is refused with envelope_invalid', 'envelope_invalid', (kit) => {
+  refusedWithSignal('date-without-offset', '§5.2', 'a date-time without a time-zone offset is refused with envelope_invalid', 'envelope_invalid', (kit) => {
     const e = kit.openingEnvelope();
     return { ...e, createdAt: e.createdAt.replace(/\.\d+Z$/, '') };
   }),
-  refusedWithSignal('wrong-recipient', '§?', 'a message addressed to another municipality is refused with wrong_recipient', 'wrong_recipient', (kit) =>
+  {
+    id: 'envelope-invalid-conversation',
+    section: '§5.3',
+    title: 'an invalid envelope whose conversationId is no UUID is answered with envelope_invalid in the conversation named by its id',
+    run: async (kit) => {
+      const e = kit.openingEnvelope();
+      await kit.sendSigned({ ...e, conversationId: 'not-a-uuid' });
+      return kit.expectError({ envelope: { id: e.id, conversationId: e.id } }, 'envelope_invalid');
+    },
+  },
+  refusedSilently('envelope-invalid-id', '§5.3', 'an invalid envelope whose id is no UUID cannot be named, so it gets no signal', (kit) => {
+    const e = kit.openingEnvelope();
+    const id = `urn:uuid:${e.id}`;
+    return { body: signCompact(kit.partner.key, { ...e, id }), messageId: id };
+  }),
+  refusedWithSignal('wrong-recipient', '§9.4', 'a message addressed to another municipality is refused with wrong_recipient', 'wrong_recipient', (kit) =>
     kit.openingEnvelope({ to: someOtherMunicipality(kit) }),
   ),
-  refusedWithSignal('expired', '§?', 'a message past its expiresAt is refused with message_expired', 'message_expired', (kit) =>
+  refusedWithSignal('expired', '§6.3', 'a message past its expiresAt is refused with message_expired', 'message_expired', (kit) =>
     kit.openingEnvelope({ createdAt: at(Date.now() - minutes(120)), expiresAt: at(Date.now() - minutes(60)) }),
   ),
-  refusedWithSignal('expiry-too-far', '§?', 'expiresAt more than the message lifetime after createdAt is refused with expiry_invalid', 'expiry_invalid', (kit) => {
+  refusedWithSignal('expiry-too-far', '§6.1', 'expiresAt more than the message lifetime after createdAt is refused with expiry_invalid', 'expiry_invalid', (kit) => {
     const now = Date.now();
     return kit.openingEnvelope({ createdAt: at(now), expiresAt: at(now + lifetimeMs + minutes(60)) });
   }),
-  refusedWithSignal('expiry-before-creation', '§?', 'expiresAt not after createdAt is refused with expiry_invalid', 'expiry_invalid', (kit) => {
+  refusedWithSignal('expiry-before-creation', '§6.1', 'expiresAt not after createdAt is refused with expiry_invalid', 'expiry_invalid', (kit) => {
     const now = Date.now();
     return kit.openingEnvelope({ createdAt: at(now + minutes(2)), expiresAt: at(now + minutes(1)) });
   }),
-  refusedWithSignal('created-in-future', '§?', 'createdAt ahead of the node by more than the clock skew is refused with created_in_future', 'created_in_future', (kit) => {
+  refusedWithSignal('created-in-future', '§6.2', 'createdAt ahead of the node by more than the clock skew is refused with created_in_future', 'created_in_future', (kit) => {
     const now = Date.now();
     return kit.openingEnvelope({ createdAt: at(now + clockSkewMs + minutes(10)), expiresAt: at(now + minutes(24 * 60)) });
   }),
   {
-    id: 'clock-skew-and-full-lifetime',
-    section: '§?',
-    title: 'createdAt within the clock skew ahead, and expiresAt exactly the lifetime after it, are accepted',
+    id: 'clock-skew-tolerated',
+    section: '§6.2',
+    title: 'createdAt less than the clock skew ahead of the node is accepted',
     run: async (kit) => {
       const created = Date.now() + clockSkewMs / 2;
+      return kit.expectReceipt(await kit.sendSigned(kit.openingEnvelope({ createdAt: at(created), expiresAt: at(created + minutes(60)) })));
+    },
+  },
+  {
+    id: 'full-lifetime-accepted',
+    section: '§6.1',
+    title: 'expiresAt exactly the message lifetime after createdAt is accepted',
+    run: async (kit) => {
+      const created = Date.now();
       return kit.expectReceipt(await kit.sendSigned(kit.openingEnvelope({ createdAt: at(created), expiresAt: at(created + lifetimeMs) })));
     },
   },
-  refusedWithSignal('unknown-type', '§?', 'a type no collaboration model defines is refused with unknown_type', 'unknown_type', (kit) =>
+  refusedWithSignal('follow-up-in-new-conversation', '§8.1', 'a type not allowed in a new conversation is refused with state_forbids', 'state_forbids', (kit) =>
+    kit.partner.envelope(scenario.followUp, kit.partner.schemas.example(scenario.followUp), { consentId: scenario.consentId }),
+  ),
+  refusedWithSignal('unknown-type', '§12.1', 'a type no collaboration model defines is refused with unknown_type', 'unknown_type', (kit) =>
     kit.openingEnvelope({ type: 'conformance.no-such-type' }),
   ),
-  refusedWithSignal('schema-invalid', '§?', 'a payload that does not match its type\'s schema is refused with schema_invalid', 'schema_invalid', (kit) =>
+  refusedWithSignal('schema-invalid', '§12.1', 'a payload that does not match its type\'s schema is refused with schema_invalid', 'schema_invalid', (kit) =>
     kit.openingEnvelope({ payload: {} }),
   ),
-  refusedWithSignal('consent-missing', '§?', 'a consent-based type without consentId is refused with consent_missing', 'consent_missing', (kit) => {
+  refusedWithSignal('consent-missing', '§8.4', 'a consent-based type without consentId is refused with consent_missing', 'consent_missing', (kit) => {
     const { consentId: _omitted, ...envelope } = kit.openingEnvelope();
     return envelope;
   }),
   {
     id: 'reply-unknown',
-    section: '§?',
+    section: '§8.3',
     title: 'inReplyTo naming no message the node sent to the kit is refused with reply_unknown',
     run: async (kit) => {
       const { sent } = await kit.opening();
@@ -308,18 +366,18 @@ export const rules: Rule[] = [
       return kit.expectError(await kit.sendSigned(reply), 'reply_unknown');
     },
   },
-  refusedSilently('unsolicited-receipt', '§?', 'a receipt for a message the node never sent is refused, and a signal is never answered', (kit) => {
+  refusedSilently('unsolicited-receipt', '§9.5', 'a receipt for a message the node never sent is refused, and a signal is never answered', (kit) => {
     const receipt = kit.partner.envelope('receipt', { messageId: randomUUID(), receivedAt: at(Date.now()) }, { inReplyTo: randomUUID() });
     return { body: signCompact(kit.partner.key, receipt), messageId: receipt.id, kind: 'signal' };
   }),
-  refusedSilently('unsolicited-error', '§?', 'an error signal for a message the node never sent is refused, and never answered', (kit) => {
+  refusedSilently('unsolicited-error', '§9.5', 'an error signal for a message the node never sent is refused, and never answered', (kit) => {
     const error = kit.partner.envelope('error', { messageId: randomUUID(), code: 'schema_invalid' }, { inReplyTo: randomUUID() });
     return { body: signCompact(kit.partner.key, error), messageId: error.id, kind: 'signal' };
   }),
   ...outboundRules(),
   {
     id: 'still-working',
-    section: '§?',
+    section: '§2.6',
     title: 'after all these refusals the node still accepts a valid message',
     phase: 'last',
     run: async (kit) => kit.expectReceipt(await kit.sendSigned(kit.openingEnvelope())),
@@ -335,7 +393,7 @@ function outboundRules(): Rule[] {
   return [
     {
       id: 'node-message',
-      section: '§?',
+      section: '§8.3',
       title: "the node's own message verifies with its published key, in the conversation and reply it answers",
       run: needsAnswer(async (kit, answer) => {
         const { sent } = await kit.opening();
@@ -352,7 +410,7 @@ function outboundRules(): Rule[] {
     },
     {
       id: 'receipt-marks-delivered',
-      section: '§?',
+      section: '§9.3',
       title: "the kit's signed receipt marks the node's message delivered",
       run: needsAnswer(async (kit, answer) => {
         const { claims } = answer;
@@ -368,7 +426,7 @@ function outboundRules(): Rule[] {
     },
     {
       id: 'reply-to-node-message',
-      section: '§?',
+      section: '§8.3',
       title: "a reply naming the node's message, in its conversation, is accepted",
       run: needsAnswer(async (kit, answer) => {
         const reply = kit.partner.envelope(scenario.followUp, kit.partner.schemas.example(scenario.followUp), { conversationId: answer.claims.conversationId, inReplyTo: answer.claims.id, consentId: scenario.consentId });
@@ -377,7 +435,7 @@ function outboundRules(): Rule[] {
     },
     {
       id: 'reply-in-other-conversation',
-      section: '§?',
+      section: '§8.3',
       title: "a reply naming the node's message from another conversation is refused with reply_unknown",
       run: needsAnswer(async (kit, answer) => {
         const other = await kit.sendSigned(kit.openingEnvelope());
@@ -389,7 +447,7 @@ function outboundRules(): Rule[] {
     },
     {
       id: 'id-collision',
-      section: '§?',
+      section: '§7.3',
       title: "a message whose id is the id of the node's own message is refused with id_collision",
       run: needsAnswer(async (kit, answer) => {
         const collision = kit.openingEnvelope({ id: answer.claims.id as string });

@@ -36,7 +36,7 @@ export async function runConformance(options: KitOptions, rules: Rule[] = allRul
     const last = await Promise.all(rules.filter((r) => r.phase === 'last').map(runRule));
     const results = [...first, ...last];
     if (partner.unreadable.length > 0) {
-      results.push({ id: 'readable-deliveries', section: '§?', title: 'everything the node publishes to the partner is a compact JWS', outcome: 'fail', detail: partner.unreadable.slice(0, 3).join(' | ') });
+      results.push({ id: 'readable-deliveries', section: '§3.1', title: 'everything the node publishes to the partner is a compact JWS', outcome: 'fail', detail: partner.unreadable.slice(0, 3).join(' | ') });
     }
     return { results, passed: results.every((r) => r.outcome !== 'fail') };
   } finally {
