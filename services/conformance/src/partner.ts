@@ -1,5 +1,7 @@
 // The reference partner: one municipality's side of the protocol, built only from what
-// docs/PROTOCOL.md documents: the node's admin key API and JWKS, and the broker topology.
+// docs/PROTOCOL.md documents: the node's admin key API and JWKS, and the broker topology. Longer than
+// 250 lines because the partner's broker side, its HTTP calls and its checks of what the node signed
+// share one state (the inbox, the JWKS, the imported keys).
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { generatePartnerKey, readCompact, verifiesWith, type PartnerKey, type ReadJws } from './jws.ts';
