@@ -59,6 +59,21 @@ describe('protocol rules: when an authentic partner sends Albertslund (165) a me
       expect(await errorSignalsAbout(id)).toEqual([]);
     });
 
+    it('when the invalid envelope is itself a receipt, then it is only dead-lettered: no signal answers a signal', async () => {
+      const receipt = { ...notice({ type: 'receipt', payload: { messageId: randomUUID(), receivedAt: new Date().toISOString() } }), consentId: undefined, extra: true };
+      const body = await sign(kbh().key, receipt);
+      await probe.publish('165', body);
+      expect((await probe.waitForDeadLetter('165', body)).code).toBe('envelope_invalid');
+      expect(await errorSignalsAbout(receipt.id)).toEqual([]);
+    });
+
+    it('when the verified claims are nested too deep, then the sender gets body_too_complex', async () => {
+      let deep: Record<string, unknown> = {};
+      for (let i = 0; i < 40; i++) deep = { deep };
+      const envelope = notice({ payload: deep });
+      expect((await sendUnchecked(kbh(), envelope)).reason?.code).toBe('body_too_complex');
+    });
+
     it('when a date-time has no time-zone offset, then the sender gets envelope_invalid', async () => {
       const envelope = notice({ createdAt: new Date().toISOString().replace('Z', '') });
       expect((await sendUnchecked(kbh(), envelope)).reason?.code).toBe('envelope_invalid');
