@@ -7,6 +7,7 @@ import { Broker } from './amqp/broker.ts';
 import { DeadLetterQueue } from './amqp/dead-letters.ts';
 import { InboundConsumer, defaultRetryPolicy, type RetryPolicy } from './amqp/consumer.ts';
 import { OutboxRelay } from './amqp/relay.ts';
+import type { InboundStep } from './pipeline/inbound.ts';
 import { OwnKeys } from './crypto/own-keys.ts';
 import { AuditRepository } from './data/audit.ts';
 import { openDatabase, prefetchFor, type Database, type Tx } from './data/db.ts';
@@ -40,6 +41,8 @@ export interface NodeOptions {
   retry?: RetryPolicy;
   /** Called when the database stays unreachable too long (main.ts exits so a supervisor restarts the node). */
   onFatal?: (reason: string) => void;
+  /** Test-only: replaces the inbound step table, so a test can run a node with one rule broken. */
+  inboundSteps?: readonly InboundStep[];
 }
 
 export type GatewayNode = Awaited<ReturnType<typeof createNode>>;
@@ -98,7 +101,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   };
   const probe = () => withTimeout(db.ping(), 2000).then(() => true, () => false);
   const gate = new DatabaseGate(probe, () => broker, log, (ms) => (options.onFatal ?? ((reason) => log.error(reason)))(`the database has not answered for ${Math.round(ms / 1000)} s`));
-  const consumer = new InboundConsumer(parts, () => broker, options.retry ?? defaultRetryPolicy, gate);
+  const consumer = new InboundConsumer(parts, () => broker, options.retry ?? defaultRetryPolicy, gate, options.inboundSteps);
   const broker = new Broker(config.amqpUrl, brokerNames(config.exchange, config.municipality), log, consumer.handle, prefetchFor(db));
   relay = new OutboxRelay(parts, () => broker);
   const deadlineWatch = new DeadlineWatch(parts);

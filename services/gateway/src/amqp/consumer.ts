@@ -3,7 +3,7 @@ import { transportUserOf } from './dead-letters.ts';
 import { parseCompactJws } from '../crypto/jws.ts';
 import { backoffMs, isPermanent } from '../domain/errors.ts';
 import { safeText } from '../domain/input-limits.ts';
-import { InboundFailed, InboundRefused, receiveMessage, signalRefusal, type InboundDeps } from '../pipeline/inbound.ts';
+import { InboundFailed, InboundRefused, receiveMessage, signalRefusal, type InboundDeps, type InboundStep } from '../pipeline/inbound.ts';
 import type { DatabaseGate } from './database-gate.ts';
 
 export interface RetryPolicy {
@@ -30,6 +30,8 @@ export class InboundConsumer {
     private readonly broker: () => Broker,
     private readonly retry: RetryPolicy = defaultRetryPolicy,
     private readonly gate?: DatabaseGate,
+    /** Test-only: another step table (a node with one rule broken, test/conformance/). */
+    private readonly steps?: readonly InboundStep[],
   ) {}
 
   private readonly conversationTails = new Map<string, Promise<void>>();
@@ -57,7 +59,7 @@ export class InboundConsumer {
     const { deps } = this;
     for (let attempt = 1; ; attempt++) {
       try {
-        await receiveMessage(deps, { body: delivery.content, userId: transportUserOf(delivery, this.broker().user) });
+        await receiveMessage(deps, { body: delivery.content, userId: transportUserOf(delivery, this.broker().user) }, this.steps);
         ack();
         return;
       } catch (error) {

@@ -243,6 +243,8 @@ const store: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   if (stored) deps.nudgeRelay();
 };
 
+export type InboundStep = Step<InboundContext, InboundDeps>;
+
 export const inboundSteps = [
   limitSize,
   parseJws,
@@ -283,10 +285,10 @@ function answerTo(ctx: InboundContext, deps: InboundDeps): Pick<Envelope, 'id' |
  * verified) and the message is not itself a signal, a signed error signal goes back.
  * Any other error is transient and propagates for the consumer to retry.
  */
-export async function receiveMessage(deps: InboundDeps, delivery: InboundDelivery): Promise<InboundOutcome> {
+export async function receiveMessage(deps: InboundDeps, delivery: InboundDelivery, steps: readonly InboundStep[] = inboundSteps): Promise<InboundOutcome> {
   const ctx: InboundContext = { delivery, now: deps.now() };
   try {
-    await runSteps(inboundSteps, ctx, deps);
+    await runSteps(steps, ctx, deps);
   } catch (caught) {
     if (!(caught instanceof Refusal)) throw new InboundFailed(caught, ctx.envelope);
     // A kid, id or key echoed in a detail may be a CPR number: masked before the signal, the dead letter and the audit.
