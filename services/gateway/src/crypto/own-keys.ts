@@ -70,6 +70,24 @@ export class OwnKeys {
     };
   }
 
+  /**
+   * One of our public keys by kid, with its place in our rotation: current, next, or retired (kept in
+   * the key folder's retired/ after a rotation). Evidence of what we signed needs the key of the day.
+   */
+  async publicKey(kid: string): Promise<{ jwk: PublicJwk; state: 'current' | 'next' | 'retired' } | undefined> {
+    if (kid === this.current.kid) return { jwk: this.current.publicJwk, state: 'current' };
+    if (kid === this.next?.key.kid) return { jwk: this.next.key.publicJwk, state: 'next' };
+    const file = path.join(this.dir, 'retired', `${kid}.json`);
+    if (!/^[A-Za-z0-9._-]{1,100}$/.test(kid) || !existsSync(file)) return undefined;
+    return { jwk: (await readKey(file)).publicJwk, state: 'retired' };
+  }
+
+  /** The same key, to verify with: the node's own checkpoints, whichever key was current when each was signed. */
+  async ownKey(kid: string): Promise<jose.JWK.Key | undefined> {
+    const own = await this.publicKey(kid);
+    return own ? jose.JWK.asKey(own.jwk) : undefined;
+  }
+
   /** Current, next and the one just replaced: what partners may meet during an overlap. */
   jwks(): { keys: PublicJwk[] } {
     return { keys: [this.current, this.next?.key, this.previous].filter((k): k is SigningKey => k !== undefined).map((k) => k.publicJwk) };

@@ -1,7 +1,7 @@
 import { roles as allRoles } from '../../config/index.ts';
 import { refusals, type RefusalCode } from '../../domain/errors.ts';
 import { readSchemaFiles, type SchemaFile } from '../../domain/schemas.ts';
-import { operations, pendingOperations, type Answer, type Operation } from './operations.ts';
+import { operations, type Answer, type Operation } from './operations.ts';
 import { fileComponents, ref, type Schema } from './schemas.ts';
 import { viewComponents } from './views.ts';
 
@@ -65,7 +65,7 @@ function operationId(op: Operation): string {
   return op.method + words.join('');
 }
 
-function operationObject(op: Operation, components: Record<string, Schema>, pending: boolean): OperationObject {
+function operationObject(op: Operation, components: Record<string, Schema>): OperationObject {
   const responses: Record<string, { description: string; headers?: object; content?: Record<string, { schema: Schema }> }> = {};
   for (const [status, answer] of Object.entries(op.answers)) responses[status] = successAnswer(answer);
   const byStatus = new Map<number, RefusalCode[]>();
@@ -90,7 +90,7 @@ function operationObject(op: Operation, components: Record<string, Schema>, pend
     operationId: operationId(op),
     tags: [op.tag],
     summary: op.summary,
-    description: [op.description, rolesText, pending ? 'Pending: added by issue 14 items 4 and 5; shape confirmed at merge.' : undefined].filter(Boolean).join('\n\n'),
+    description: [op.description, rolesText].filter(Boolean).join('\n\n'),
     ...(op.roles ? { 'x-roles': [...op.roles] } : {}),
     security: op.roles ? [{ bearer: [] }, { session: [] }] : [],
     ...(op.parameters?.length ? { parameters: op.parameters } : {}),
@@ -107,9 +107,7 @@ export function openApiDocument(files: SchemaFile[] = readSchemaFiles()): OpenAp
   const fromFiles = fileComponents(files);
   const schemas = { ...fromFiles, ...viewComponents(fromFiles) };
   const paths: OpenApiDocument['paths'] = {};
-  for (const [list, pending] of [[operations, false], [pendingOperations, true]] as const) {
-    for (const op of list) (paths[op.path] ??= {})[op.method] = operationObject(op, schemas, pending);
-  }
+  for (const op of operations) (paths[op.path] ??= {})[op.method] = operationObject(op, schemas);
   return {
     openapi: '3.1.0',
     info: {

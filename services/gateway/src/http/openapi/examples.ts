@@ -112,3 +112,36 @@ export const healthDown = { status: 'down', code: 'database_unavailable', munici
 export const jwks = { keys: [{ kty: 'EC', crv: 'P-256', kid: '101-2026-01', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] };
 
 export const metrics = '# HELP kb_messages_total Messages by direction, type and outcome\n# TYPE kb_messages_total counter\nkb_messages_total{direction="out",type="street-sleeper.notice",outcome="sent"} 3\n';
+
+const checkpointJws = 'eyJhbGciOiJFUzI1NiIsImtpZCI6IjEwMS0yMDI2LTAxIn0.eyJraW5kIjoibG9nLWNoZWNrcG9pbnQifQ.c2lnbmF0dXJl';
+export const checkpoint = { at: at, audit: { seq: 1284, hash: 'a3f1…' }, consent: { seq: 310, hash: '9c0d…' }, kid: '101-2026-01', jws: checkpointJws };
+export const checkpointMade = { checkpoint, sentTo: ['147', '165'] };
+export const witnessFile = {
+  witnessedBy: '165', from: '101',
+  checkpoints: [{ from: '101', at, auditSeq: 1284, consentSeq: 310, jws: checkpointJws, messageId, receivedAt: '2026-11-28T09:30:02.000Z' }],
+};
+export const logsReport = { ok: true, audit: { ...chainOk, checkpoints: [{ seq: 1284, label: 'checkpoint witnessed by 165 (signed 2026-11-28T09:30:00.000Z)' }] }, consent: { ok: true, entries: 310 }, rejected: [] };
+
+export const evidence = {
+  format: 'kommunebro-evidence/1',
+  issuedBy: { municipality: '101', name: 'København' },
+  issuedAt: '2026-12-04T08:00:00.000Z',
+  message: { id: messageId, direction: 'out', type: 'street-sleeper.notice', from: '101', to: '165', conversationId, createdAt: at, status: 'delivered', jws: 'eyJhbGciOiJFUzI1NiJ9.eyJpZCI6Ii4uLiJ9.c2ln' },
+  signal: { type: 'receipt', from: '165', to: '101', messageId, receivedAt: '2026-11-28T09:30:02.000Z', jws: 'eyJhbGciOiJFUzI1NiJ9.eyJ0eXBlIjoicmVjZWlwdCJ9.c2ln' },
+  keys: [{ kid: '165-2026-11', municipality: '165', jwk: jwks.keys[0], fingerprint: key.fingerprint, owner: 'partner', stateNow: 'active', stateAtUse: 'active (approved before the receipt arrived)' }],
+  audit: {
+    hashing: 'hash = SHA-256 hex of the canonical JSON of {seq, at, actor, action, outcome, code, messageId, detail, prevHash}', genesisHash: '0000…', head: { seq: 1290, hash: 'b4e2…' },
+    entries: [{ seq: 1201, at, actor: 'token:5f1c2d3e:outreach', action: 'message.send', outcome: 'done', messageId, prevHash: '77aa…', hash: '88bb…' }],
+  },
+  deadlines: [{ deadline: 'street-sleeper-response', title: 'Svar på underretning om gadesover', kind: 'deadline', basis: null, reference: 'Aftale 101-165 § 3', relation: 'started-by-message', rule: { startsWith: { type: 'street-sleeper.notice' }, duration: { workingDays: 3 }, agreementId: 'agreement-101-165' }, startOn: '2026-11-28', dueOn: '2026-12-03', calendar: '3 working days; Danish public holidays (domain/calendar.ts)' }],
+};
+
+const party = (code: string, name: string) => ({ code, name });
+export const citizenReport = {
+  municipality: party('101', 'København'), generatedAt: '2026-12-04T08:00:00.000Z', purpose: 'Aktindsigt efter anmodning fra borgeren',
+  messages: [{ id: messageId, direction: 'out', type: 'street-sleeper.notice', from: party('101', 'København'), to: party('165', 'Albertslund'), conversationId, createdAt: at, receivedAt: null, status: 'delivered', data: message.payload }],
+  consents: [consent],
+  receivedUnderConsent: [],
+  lookups: [{ at: '2026-11-29T10:00:00.000Z', actor: 'token:5f1c2d3e:caseworker', action: 'consent.lookup', purpose: 'Opfølgning på underretning', requestId: '2f0c8f0e-7f0b-4b8e-9a34-1d9c2b6e5a10' }],
+  completeness: { messagesTruncated: false, messageLimit: 1000, auditEntriesScanned: 1290, auditScanLimit: 20000, auditScanTruncated: false, lookupsLinkedBy: 'the consent, message, conversation and invoice ids a look-up showed' },
+};

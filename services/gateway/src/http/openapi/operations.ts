@@ -156,7 +156,7 @@ export const operations: Operation[] = [
     refusals: ['citizen_header_missing', 'schema_invalid', 'purpose_missing'],
   },
   {
-    method: 'get', path: '/consents/verify', tag: 'consents', roles: ['admin'], summary: "Walk the consent log's hash chain",
+    method: 'get', path: '/consents/verify', tag: 'consents', roles: ['admin'], summary: "Walk the consent log's hash chain, held against the latest own checkpoint",
     answers: chainAnswers('consent log'),
   },
   {
@@ -269,7 +269,7 @@ export const operations: Operation[] = [
 
   // http/routes/audit.ts, reports.ts, dead-letters.ts
   {
-    method: 'get', path: '/audit/verify', tag: 'audit', roles: ['admin'], summary: "Walk the audit log's hash chain",
+    method: 'get', path: '/audit/verify', tag: 'audit', roles: ['admin'], summary: "Walk the audit log's hash chain, held against the latest own checkpoint",
     answers: chainAnswers('audit log'),
   },
   {
@@ -287,32 +287,58 @@ export const operations: Operation[] = [
     answers: { 202: { description: 'Back in the inbox', schema: { type: 'object', required: ['replayed'], properties: { replayed: ref('DeadLetter') } }, example: example.replayed } },
     refusals: ['not_found'],
   },
-];
 
-/**
- * Issue 14 items 4 and 5: routes another branch adds. Their shapes are confirmed when it is
- * merged; adjust the schemas here (and move the entries above) then.
- */
-export const pendingOperations: Operation[] = [
+  // Issue 14: evidence bundles (http/routes/messages.ts) and the citizen's access report (http/routes/citizens.ts)
   {
-    method: 'get', path: '/messages/{id}/evidence', tag: 'messages', roles: ['caseworker', 'admin'], summary: 'Evidence bundle of one message, verifiable offline',
-    description: 'One self-contained JSON file: the signed message, the signed receipt or error signal, the public keys that verified them with ' +
-      'fingerprints and trust state, the audit entries about the message with what is needed to check them against the chain, and the deadline it met or missed. ' +
-      'Checked with `npm run kb -- evidence verify FILE`.',
+    method: 'get', path: '/messages/{id}/evidence', tag: 'messages', roles: ['caseworker', 'admin'], summary: 'Evidence bundle of one message, verifiable offline (the request is audited)',
+    description: 'One self-contained JSON file (a download): the signed message, the signed receipt or error signal, the public keys that verified them with ' +
+      'fingerprints and trust state, the audit entries about the message with what is needed to check them against the chain, and the deadlines it met or started. ' +
+      'Checked with `npm run kb -- evidence verify FILE`, with no node and no network.',
     parameters: [idParameter('message')],
-    answers: { 200: { description: 'The evidence bundle', schema: { type: 'object' } } },
-    refusals: ['not_found'],
+    answers: { 200: { description: 'The evidence bundle', schema: ref('EvidenceBundle'), example: example.evidence, headers: { 'Content-Disposition': { description: '`attachment; filename="evidence-<id>.json"`', schema: { type: 'string' } } } } },
+    refusals: ['not_found', 'evidence_unavailable'],
   },
   {
     method: 'get', path: '/citizens/report', tag: 'citizens', roles: ['caseworker', 'admin'], summary: "The citizen's access report (GDPR art. 15, aktindsigt); the request is audited",
     description: 'Every message sent or received about the citizen, consents and withdrawals, and who looked the citizen up and when. `Accept: text/html` gives a printable Danish page.',
-    parameters: [cprHeader],
+    parameters: [cprHeader, purposeHeader],
     answers: {
       200: {
         description: 'The report',
-        content: { 'application/json': { schema: { type: 'object' } }, 'text/html': { schema: { type: 'string' } } },
+        content: {
+          'application/json': { schema: ref('CitizenReport'), example: example.citizenReport },
+          'text/html': { schema: { type: 'string' }, example: '<!doctype html><html lang="da">…<h1>Indsigt i oplysninger om borgeren</h1>…</html>' },
+        },
       },
     },
-    refusals: ['citizen_header_missing', 'schema_invalid'],
+    refusals: ['citizen_header_missing', 'citizen_cpr_invalid', 'purpose_missing'],
+  },
+
+  // Log checkpoints (http/routes/audit.ts)
+  {
+    method: 'post', path: '/logs/verify', tag: 'audit', roles: ['admin'], summary: 'Verify both logs against the latest own checkpoint and the witness files of partners',
+    description: 'Get each witness file from a partner\'s admin (`GET /checkpoints/witnessed?from=<this node>` on the partner\'s node).',
+    body: { schema: ref('logs-verify-request'), required: false },
+    answers: {
+      200: { description: 'Both chains hold, against every usable checkpoint', schema: ref('LogsReport'), example: example.logsReport },
+      409: { description: 'A chain is broken, or a checkpoint does not match or could not be used', schema: ref('LogsReport'), example: { ...example.logsReport, ok: false, audit: example.chainBroken } },
+    },
+    refusals: ['schema_invalid'],
+  },
+  {
+    method: 'get', path: '/checkpoints', tag: 'audit', roles: ['admin'], summary: "The node's own signed log checkpoints, newest first",
+    answers: { 200: { description: 'The checkpoints', schema: { type: 'object', required: ['checkpoints'], properties: { checkpoints: { type: 'array', items: ref('Checkpoint') } } }, example: { checkpoints: [example.checkpoint] } } },
+  },
+  {
+    method: 'post', path: '/checkpoints', tag: 'audit', roles: ['admin'], summary: 'Sign the heads of both logs now and send the checkpoint to every partner (audit.checkpoint)',
+    answers: { 201: { description: 'The checkpoint and the partners it was sent to', schema: ref('CheckpointMade'), example: example.checkpointMade } },
+  },
+  {
+    method: 'get', path: '/checkpoints/witnessed', tag: 'audit', roles: ['admin'], summary: "A witness file: the checkpoints a partner sent us, newest first, for that partner's admin",
+    parameters: [
+      { name: 'from', in: 'query', required: true, description: 'The partner whose checkpoints', schema: ref('common', '/$defs/municipalityCode'), example: '101' },
+      { name: 'limit', in: 'query', description: 'At most this many', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 10 } },
+    ],
+    answers: { 200: { description: 'The witness file', schema: ref('WitnessFile'), example: example.witnessFile } },
   },
 ];

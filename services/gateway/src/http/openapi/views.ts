@@ -17,11 +17,18 @@ const municipality: Schema = ref('common', '/$defs/municipalityCode');
 const object = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({ type: 'object', required, properties });
 const list = (name: string, items: Schema): Schema => object({ [name]: { type: 'array', items } });
 
-export const messageStatuses = ['queued', 'sent', 'delivered', 'rejected', 'failed', 'accepted'];
+export const messageStatuses = ['queued', 'sent', 'delivered', 'rejected', 'failed', 'accepted', 'undelivered'];
 
 /** Answer components; `files` are the components made from schemas/ (for `extend`). */
 export function viewComponents(files: Record<string, Schema>): Record<string, Schema> {
-  const chainReport = object({ ok: { type: 'boolean' }, entries: count, firstBroken: object({ seq: { type: 'integer' }, reason: string }) }, ['ok', 'entries']);
+  const rejectedCheckpoints = { type: 'array', description: 'Checkpoints that could not be used: not signed by this node, or about another', items: object({ label: string, reason: string }) };
+  const chainReport = object({
+    ok: { type: 'boolean' }, entries: count, firstBroken: object({ seq: { type: 'integer' }, reason: string }),
+    checkpoints: { type: 'array', description: 'The signed checkpoints the chain was held against', items: object({ seq: { type: 'integer' }, label: string }) },
+    rejected: rejectedCheckpoints,
+  }, ['ok', 'entries']);
+  const logHead = object({ seq: { type: 'integer', minimum: 0 }, hash: string });
+  const checkpoint = object({ at: dateTime, audit: logHead, consent: logHead, kid: string, jws: { type: 'string', description: 'Compact JWS (ES256) of {kind: log-checkpoint, node, at, audit, consent}' } });
   const keyView = object({
     kid: string, municipality, status: { enum: ['pending', 'pending-rotation', 'active', 'retired', 'revoked'] },
     thumbprint: string, fingerprint: { type: 'string', description: 'SHA-256 thumbprint in groups of four hex digits, to read aloud on the phone' },
@@ -80,8 +87,8 @@ export function viewComponents(files: Record<string, Schema>): Record<string, Sc
       reason: nullable(object({ code: string, detail: nullable(string) })),
       signingKid: nullable(string), keyRevoked: { type: 'boolean' },
       createdAt: dateTime, sentAt: nullable(dateTime), receivedAt: nullable(dateTime), deliveredAt: nullable(dateTime),
-      rejectedAt: nullable(dateTime), failedAt: nullable(dateTime),
-    }),
+      rejectedAt: nullable(dateTime), failedAt: nullable(dateTime), undeliveredAt: nullable(dateTime),
+    }, ['id', 'direction', 'type', 'from', 'to', 'conversationId', 'inReplyTo', 'consentId', 'payload', 'status', 'reason', 'signingKid', 'keyRevoked', 'createdAt', 'sentAt', 'receivedAt', 'deliveredAt', 'rejectedAt', 'failedAt']),
     Deadline: object({
       conversationId: uuid, deadline: string, kind: { enum: ['deadline', 'alert'] }, title: string, reference: string,
       startOn: date, dueOn: date, state: { enum: ['pending', 'met', 'overdue', 'cancelled'] },
@@ -106,6 +113,39 @@ export function viewComponents(files: Record<string, Schema>): Record<string, Sc
     }, ['id', 'status', 'recordedBy', 'withdrawal']),
     ConsentWithdrawn: { allOf: [ref('Consent'), object({ notified: { type: 'array', items: municipality, description: 'Municipalities sent a consent.withdrawn notice' } })] },
     ChainReport: chainReport,
+    LogsReport: object({ ok: { type: 'boolean' }, audit: ref('ChainReport'), consent: ref('ChainReport'), rejected: rejectedCheckpoints }),
+    Checkpoint: checkpoint,
+    CheckpointMade: object({ checkpoint: ref('Checkpoint'), sentTo: { type: 'array', items: municipality, description: 'Partners sent an audit.checkpoint message' } }),
+    WitnessFile: object({
+      witnessedBy: municipality, from: municipality,
+      checkpoints: { type: 'array', items: object({ from: municipality, at: dateTime, auditSeq: count, consentSeq: count, jws: string, messageId: uuid, receivedAt: dateTime }) },
+    }),
+    EvidenceBundle: {
+      type: 'object',
+      description: 'Self-contained: verified offline with `npm run kb -- evidence verify FILE` (services/gateway/src/cli/evidence.ts)',
+      required: ['format', 'issuedBy', 'issuedAt', 'message', 'signal', 'keys', 'audit', 'deadlines'],
+      properties: {
+        format: { const: 'kommunebro-evidence/1' },
+        issuedBy: object({ municipality, name: string }),
+        issuedAt: dateTime,
+        message: object({ id: uuid, direction: { enum: ['in', 'out'] }, type: string, from: municipality, to: municipality, conversationId: uuid, createdAt: dateTime, status: { enum: messageStatuses }, jws: { type: 'string', description: 'The compact JWS exactly as sent or received' } }),
+        signal: nullable(object({ type: { enum: ['receipt', 'error'] }, from: municipality, to: municipality, messageId: uuid, receivedAt: dateTime, code: string, jws: string }, ['type', 'from', 'to', 'messageId', 'jws'])),
+        keys: { type: 'array', items: object({ kid: string, municipality, jwk: { type: 'object' }, fingerprint: string, owner: { enum: ['issuer', 'partner'] }, stateNow: string, stateAtUse: string }, ['kid', 'municipality', 'jwk', 'fingerprint', 'owner', 'stateNow', 'stateAtUse']) },
+        audit: object({
+          hashing: string, genesisHash: string, head: logHead,
+          entries: { type: 'array', items: object({ seq: { type: 'integer' }, at: dateTime, actor: string, action: string, outcome: string, code: string, messageId: uuid, detail: { type: 'object' }, prevHash: string, hash: string }, ['seq', 'at', 'actor', 'action', 'outcome', 'prevHash', 'hash']) },
+        }),
+        deadlines: { type: 'array', items: { type: 'object', required: ['deadline', 'title', 'kind', 'reference', 'relation', 'rule', 'startOn', 'dueOn', 'calendar'], properties: { deadline: string, title: string, kind: string, basis: nullable(string), reference: string, relation: { enum: ['met-by-message', 'started-by-message'] }, rule: { type: 'object' }, startOn: date, dueOn: date, calendar: string } } },
+      },
+    },
+    CitizenReport: object({
+      municipality: object({ code: municipality, name: string }), generatedAt: dateTime, purpose: string,
+      messages: { type: 'array', items: object({ id: uuid, direction: { enum: ['in', 'out'] }, type: string, from: object({ code: municipality, name: string }), to: object({ code: municipality, name: string }), conversationId: uuid, createdAt: dateTime, receivedAt: nullable(dateTime), status: { enum: messageStatuses }, data: {} }, ['id', 'direction', 'type', 'from', 'to', 'conversationId', 'createdAt', 'status']) },
+      consents: { type: 'array', items: ref('Consent') },
+      receivedUnderConsent: { type: 'array', items: object({ at: dateTime, consentId: string, from: object({ code: municipality, name: string }), messageId: uuid, purpose: string, categories: { type: 'array', items: string }, withdrawnAt: nullable(dateTime) }, ['at', 'consentId', 'from', 'withdrawnAt']) },
+      lookups: { type: 'array', items: object({ at: dateTime, actor: string, action: string, purpose: nullable(string), requestId: nullable(string) }) },
+      completeness: object({ messagesTruncated: { type: 'boolean' }, messageLimit: count, auditEntriesScanned: count, auditScanLimit: count, auditScanTruncated: { type: 'boolean' }, lookupsLinkedBy: string }),
+    }),
     Key: keyView,
     KeyList: object({
       own: object({ current: string, next: object({ kid: string, validFrom: dateTime }), previous: string, fingerprint: string }, ['current', 'fingerprint']),
