@@ -8,6 +8,7 @@ import { DeadLetterQueue } from './amqp/dead-letters.ts';
 import { InboundConsumer, defaultRetryPolicy, type RetryPolicy } from './amqp/consumer.ts';
 import { OutboxRelay } from './amqp/relay.ts';
 import { OwnKeys } from './crypto/own-keys.ts';
+import { openBody } from './crypto/jwe.ts';
 import { AuditRepository } from './data/audit.ts';
 import { openDatabase, prefetchFor, type Database, type Tx } from './data/db.ts';
 import { GroupCommit } from './data/group-commit.ts';
@@ -83,7 +84,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     keys,
     audit,
     transaction: db.transaction,
-    deadLetters: new DeadLetterQueue(config.amqpUrl, brokerNames(config.exchange, config.municipality)),
+    deadLetters: new DeadLetterQueue(config.amqpUrl, brokerNames(config.exchange, config.municipality), async (body) => (await openBody(() => ownKeys.decryptionKeys(), body)).jws),
     handlers: messageHandlers({ municipality: config.municipality, contracts, trust, log, keyOverlapMs: config.keyOverlapMs }),
     trust,
     ownKeys,
