@@ -94,6 +94,11 @@ export class OwnKeys {
     this.next = undefined;
   }
 
+  /** The encryption key partners are to encrypt to now (until the next one is announced). */
+  encryptionKey(): EncryptionKey {
+    return this.current.encryption;
+  }
+
   /** Makes the next signing and encryption keys, to take over at validFrom. */
   async prepareNext(validFrom: Date): Promise<OwnKeyPair> {
     if (this.next) throw new Error(`a rotation to ${this.next.keys.signing.kid} is already under way`);
