@@ -236,11 +236,13 @@ export class KeyLifecycle {
 
 type KeyDeps = Pick<Parts, 'municipality' | 'trust' | 'ownKeys' | 'settings' | 'now'>;
 
-/** The node's own key with its read-aloud fingerprint, and every partner key. */
+/** The node's own signing and encryption keys with their read-aloud fingerprints, and every partner key. */
 export async function listKeys(deps: KeyDeps) {
   const partners = await Promise.all((await deps.trust.list()).map(keyView));
   const own = deps.ownKeys.signingKey(deps.now());
-  return { own: { ...deps.ownKeys.status(), fingerprint: await phoneFingerprint(own.publicJwk) }, partners };
+  const status = deps.ownKeys.status();
+  const encryption = { ...status.encryption, fingerprint: await phoneFingerprint(deps.ownKeys.encryptionKey().publicJwk) };
+  return { own: { ...status, encryption, fingerprint: await phoneFingerprint(own.publicJwk) }, partners };
 }
 
 /** A partner's key (a JWK, or a JWKS) arrives pending; an admin approves it after comparing fingerprints. */
