@@ -2,8 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import amqp from 'amqplib';
+import jose from 'node-jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSigningKey, sign, type SigningKey } from '../../services/gateway/src/crypto/jws.ts';
+import { generateEncryptionKey } from '../../services/gateway/src/crypto/jwe.ts';
 import { brokerNames, routingKeyFor } from '../../services/gateway/src/amqp/broker.ts';
 import { newEnvelope } from '../../services/gateway/src/domain/envelope.ts';
 import { run as cli } from '../../services/gateway/src/cli/main.ts';
@@ -83,6 +85,22 @@ describe('partner keys, tokens and broker users', () => {
       expect((await admin('165').post('/admin/keys', { municipality: '161', jwk: other.toJSON(true) })).body.code).toBe('key_invalid');
       expect((await admin('165').post('/admin/keys', { municipality: '657', jwk: other.toJSON() })).body.code).toBe('key_invalid');
       expect((await asUser(federation.get('165'), 'caseworker').post('/admin/keys', { municipality: '161', jwk: other.toJSON() })).status).toBe(403);
+    });
+
+    it('when an encryption key is imported, then its kid must say -enc-, a signing kid must not, and it never verifies a signature', async () => {
+      const enc = await generateEncryptionKey('161');
+      const asSigning = { ...(enc.toJSON() as object), use: 'sig', alg: 'ES256' };
+      expect((await admin('165').post('/admin/keys', { municipality: '161', jwk: asSigning })).body.code).toBe('key_invalid');
+      const mislabelled = { ...(enc.toJSON() as object), kid: '161-notenc' };
+      expect((await admin('165').post('/admin/keys', { municipality: '161', jwk: mislabelled })).body.code).toBe('key_invalid');
+      const imported = await admin('165').post('/admin/keys', { municipality: '161', jwk: enc.toJSON() });
+      expect(imported.status).toBe(201);
+      expect(imported.body.imported[0]).toMatchObject({ kid: enc.kid, use: 'enc', status: 'pending' });
+      expect((await admin('165').post(`/admin/keys/${enc.kid}/approve`, {})).body.status).toBe('active');
+      // Signed with the encryption key's private half (ES256 works on any P-256 key): refused all the same.
+      const sameKeyAsSigning = await jose.JWK.asKey({ ...(enc.toJSON(true) as object), alg: 'ES256', use: 'sig' });
+      const { jws } = await fromGlostrup({ kid: enc.kid, key: sameKeyAsSigning, publicJwk: sameKeyAsSigning.toJSON() as never });
+      expect(await outcomeAt165('', jws)).toBe('key_invalid');
     });
   });
 
