@@ -73,7 +73,7 @@ describe('inbound pipeline: when a message reaches Albertslund (165)', () => {
   });
 
   it('when it has expired, then it is refused as message_expired', async () => {
-    const envelope = noticeEnvelope('101', '165', { expiresAt: new Date(Date.now() - 1000).toISOString() });
+    const envelope = noticeEnvelope('101', '165', { createdAt: new Date(Date.now() - 3600_000).toISOString(), expiresAt: new Date(Date.now() - 1000).toISOString() });
     expect(await refusedWith(await federation.sealFor('165', await sign(kbhKey, envelope)))).toBe('message_expired');
   });
 

@@ -9,7 +9,7 @@ const typeNames: Record<string, string> = {
   'handling.decision': 'Afgørelse om handlekommune',
   'shelter.stay-plan': 'Opholdsplan',
   'shelter.assessment': 'Udredning',
-  'handleplan.shared': 'Handleplan (SEL § 141)',
+  'handleplan.shared': 'Handleplan (SEL § 142)',
   'handleplan.update': 'Status på handleplanen',
   'shelter.ready-to-move': 'Klar til egen bolig',
   'shelter.discharge-notice': 'Udskrivning',

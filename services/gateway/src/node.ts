@@ -7,6 +7,7 @@ import { Broker } from './amqp/broker.ts';
 import { DeadLetterQueue } from './amqp/dead-letters.ts';
 import { InboundConsumer, defaultRetryPolicy, type RetryPolicy } from './amqp/consumer.ts';
 import { OutboxRelay } from './amqp/relay.ts';
+import type { InboundStep } from './pipeline/inbound.ts';
 import { OwnKeys } from './crypto/own-keys.ts';
 import { openBody } from './crypto/jwe.ts';
 import { AuditRepository } from './data/audit.ts';
@@ -32,6 +33,7 @@ import type { Parts } from './parts.ts';
 import { DeadlineWatch } from './use-cases/deadlines.ts';
 import { KeyLifecycle } from './use-cases/keys.ts';
 import { KeyWatch } from './use-cases/key-watch.ts';
+import { DeliveryWatch } from './use-cases/delivery-watch.ts';
 import { IdempotencyRepository } from './data/idempotency.ts';
 
 export interface NodeOptions {
@@ -40,6 +42,8 @@ export interface NodeOptions {
   retry?: RetryPolicy;
   /** Called when the database stays unreachable too long (main.ts exits so a supervisor restarts the node). */
   onFatal?: (reason: string) => void;
+  /** Test-only: replaces the inbound step table, so a test can run a node with one rule broken. */
+  inboundSteps?: readonly InboundStep[];
 }
 
 export type GatewayNode = Awaited<ReturnType<typeof createNode>>;
@@ -98,11 +102,12 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   };
   const probe = () => withTimeout(db.ping(), 2000).then(() => true, () => false);
   const gate = new DatabaseGate(probe, () => broker, log, (ms) => (options.onFatal ?? ((reason) => log.error(reason)))(`the database has not answered for ${Math.round(ms / 1000)} s`));
-  const consumer = new InboundConsumer(parts, () => broker, options.retry ?? defaultRetryPolicy, gate);
+  const consumer = new InboundConsumer(parts, () => broker, options.retry ?? defaultRetryPolicy, gate, options.inboundSteps);
   const broker = new Broker(config.amqpUrl, brokerNames(config.exchange, config.municipality), log, consumer.handle, prefetchFor(db));
   relay = new OutboxRelay(parts, () => broker);
   const deadlineWatch = new DeadlineWatch(parts);
   const keyWatch = new KeyWatch(parts, config.keyWatchMs);
+  const deliveryWatch = new DeliveryWatch(parts, config.undeliveredAfterMinutes, config.deliveryWatchMs);
   if (!config.brokerUserPrefix) log.warn('KB_BROKER_USER_PREFIX is unset: the broker user of inbound messages is not checked');
   broker.on('up', () => relay?.nudge());
   Object.assign(parts.metrics.sources, { deadLetterDepth: () => broker.deadLetterDepth(), oldestOutboxAt: () => parts.outbox.oldestPendingAt(), databaseUp: () => withTimeout(db.ping(), 2000).then(() => true), brokerUp: () => broker.isUp });
@@ -130,6 +135,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     db,
     deadlineWatch,
     keyWatch,
+    deliveryWatch,
     /** Resolves once listening, and only then consumes; a port in use stops the start with its number. */
     async start(): Promise<string> {
       await new Promise<void>((resolve, reject) => {
@@ -156,6 +162,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
       server?.closeAllConnections?.();
       deadlineWatch.stop();
       keyWatch.stop();
+      deliveryWatch.stop();
       await relay?.stop();
       await consumer.drain();
       await broker.stop();

@@ -4,7 +4,7 @@ import { parseCompactJws } from '../crypto/jws.ts';
 import { backoffMs, isPermanent } from '../domain/errors.ts';
 import { safeText } from '../domain/input-limits.ts';
 import { openBody, type OpenedBody } from '../crypto/jwe.ts';
-import { InboundRefused, receiveMessage, type InboundDeps } from '../pipeline/inbound.ts';
+import { InboundFailed, InboundRefused, receiveMessage, signalRefusal, type InboundDeps, type InboundStep } from '../pipeline/inbound.ts';
 import type { DatabaseGate } from './database-gate.ts';
 
 export interface RetryPolicy {
@@ -31,6 +31,8 @@ export class InboundConsumer {
     private readonly broker: () => Broker,
     private readonly retry: RetryPolicy = defaultRetryPolicy,
     private readonly gate?: DatabaseGate,
+    /** Test-only: another step table (a node with one rule broken, test/conformance/). */
+    private readonly steps?: readonly InboundStep[],
   ) {}
 
   private readonly conversationTails = new Map<string, Promise<void>>();
@@ -73,7 +75,7 @@ export class InboundConsumer {
     const { deps } = this;
     for (let attempt = 1; ; attempt++) {
       try {
-        await receiveMessage(deps, { body: delivery.content, opened, userId: transportUserOf(delivery, this.broker().user) });
+        await receiveMessage(deps, { body: delivery.content, opened, userId: transportUserOf(delivery, this.broker().user) }, this.steps);
         ack();
         return;
       } catch (error) {
@@ -92,7 +94,7 @@ export class InboundConsumer {
         }
         if (this.stopping) return; // unacked: redelivered to the next consumer
         if (attempt >= this.retry.attempts) {
-          await this.refuse(delivery, undefined, (error as Error).message);
+          await this.refuse(delivery, undefined, (error as Error).message, error instanceof InboundFailed ? error.envelope : undefined);
           ack();
           return;
         }
@@ -104,19 +106,25 @@ export class InboundConsumer {
     }
   }
 
-  private async refuse(delivery: Delivery, refused?: InboundRefused, transientError?: string): Promise<void> {
+  /** `verified`: the envelope of a message that failed only transiently after its signature verified. */
+  private async refuse(delivery: Delivery, refused?: InboundRefused, transientError?: string, verified?: InboundRefused['envelope']): Promise<void> {
     const { deps } = this;
     const code = refused?.refusal.code ?? 'retries_exhausted';
     const detail = safeText(refused ? (refused.refusal.detail ?? refused.refusal.title) : `gave up after ${this.retry.attempts} attempts: ${transientError ?? 'unknown error'}`, 2000)!;
-    const envelope = refused?.envelope;
+    const envelope = refused?.envelope ?? verified;
     await this.broker().deadLetter(delivery, code, detail);
+    // An authentic sender hears of every dead letter (refusals signal in the pipeline itself); internals stay here.
+    if (verified) {
+      await signalRefusal(deps, verified, { code, detail: 'the recipient could not process it after repeated attempts; it is kept in its dead-letter queue for replay' }, deps.now())
+        .catch((error) => deps.log.error({ messageId: verified.id, err: (error as Error).message }, 'error signal for a dead letter could not be queued'));
+    }
     deps.metrics.refused.inc({ direction: 'in', code });
     deps.metrics.deadLettered.inc({ code });
     const facts = { messageId: envelope?.id, type: envelope?.type, from: envelope?.from, code };
     deps.log.warn(facts, 'inbound message refused and dead-lettered');
     try {
       await deps.audit.record({
-        actor: envelope ? `node:${envelope.from}` : 'unauthenticated',
+        actor: refused?.authenticSender ? `node:${refused.authenticSender}` : 'unauthenticated',
         action: 'message.receive',
         outcome: 'refused',
         code,

@@ -82,7 +82,7 @@ export class OutboxRelay {
     const now = deps.now();
     const routed = signed.filter((_, i) => results[i]!.routed);
     if (routed.length > 0) {
-      await deps.outbox.markPublished(routed.map(({ item, jws }) => ({ id: item.id, messageId: item.envelope.id, kind: item.kind, jws })), now);
+      await deps.outbox.markPublished(routed.map(({ item, jws }) => ({ id: item.id, messageId: item.envelope.id, kind: item.kind, jws, answers: item.envelope.inReplyTo })), now);
     }
     for (const [i, { item }] of signed.entries()) {
       if (results[i]!.routed) {

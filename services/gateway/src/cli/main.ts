@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { phoneFingerprint } from '../crypto/keys.ts';
 import { thumbprint } from '../crypto/jws.ts';
+import { formatReport, verifyEvidenceText } from './evidence.ts';
 
 const usage = `Kommunebro admin CLI
   npm run kb -- [--node URL] [--token TOKEN] <command>
@@ -19,6 +20,8 @@ const usage = `Kommunebro admin CLI
   tokens list
   tokens revoke <id>
   logs verify                                walk the audit and consent hash chains (exit 3 if one is broken)
+  evidence verify <file>                     check an evidence bundle (GET /messages/:id/evidence) offline,
+                                             with no node and no network (exit 3 if it does not hold)
 
   dead-letters list                          refused inbound messages per refusal code (facts only, no payload)
   dead-letters replay <message-id>           put one back into this node's inbox once its cause is fixed
@@ -90,6 +93,19 @@ export async function run(argv: string[], env = process.env): Promise<void> {
   if (!group || group === 'help' || flags.help) return console.log(usage);
   if (group === 'keys' && command === 'fingerprint' && args[0]) {
     for (const key of readJwk(args[0]).keys) console.log(`${String(key.kid)}  ${await phoneFingerprint(key)}  (RFC 7638 ${await thumbprint(key)})`);
+    return;
+  }
+  if (group === 'evidence' && command === 'verify') {
+    if (!args[0]) throw new UsageError('evidence verify needs <file>');
+    let text: string;
+    try {
+      text = readFileSync(args[0], 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read ${args[0]}: ${(error as Error).message}`);
+    }
+    const report = await verifyEvidenceText(text);
+    console.log(formatReport(report));
+    if (!report.ok) process.exitCode = 3;
     return;
   }
   const node = flags.node ?? env.KB_NODE_URL;

@@ -35,6 +35,10 @@ export interface NodeConfig {
   trustProxy: string[];
   /** How often key retirement and alerts are checked. */
   keyWatchMs: number;
+  /** An outbound message with no receipt or error signal this long is undelivered, unless its type sets its own time. */
+  undeliveredAfterMinutes: number;
+  /** How often outbound messages are checked for a missing receipt. */
+  deliveryWatchMs: number;
   maxMessageBytes: number;
   /** PostgreSQL connections per node (KB_DB_POOL_SIZE); the inbound prefetch follows it. */
   dbPoolSize: number;
@@ -126,6 +130,9 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     authFailureLimit: integer(env, 'KB_AUTH_FAILURE_LIMIT', 10, 1, 100000),
     trustProxy: parseTrustProxy(env.KB_TRUST_PROXY),
     keyWatchMs: integer(env, 'KB_KEY_WATCH_MS', 60_000, 100, 24 * 3600 * 1000),
+    // Under a message's 30-day lifetime (domain/envelope.ts): the sender hears of it while it can still act.
+    undeliveredAfterMinutes: integer(env, 'KB_UNDELIVERED_AFTER_MINUTES', 60, 1, 30 * 24 * 60 - 1),
+    deliveryWatchMs: integer(env, 'KB_DELIVERY_WATCH_MS', 60_000, 100, 24 * 3600 * 1000),
     maxMessageBytes: integer(env, 'KB_MAX_MESSAGE_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     groupCommitMax: integer(env, 'KB_GROUP_COMMIT_MAX', 64, 1, 1000),
     groupCommitWaitMs: integer(env, 'KB_GROUP_COMMIT_WAIT_MS', 2, 0, 1000),

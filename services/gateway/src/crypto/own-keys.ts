@@ -133,6 +133,18 @@ export class OwnKeys {
     };
   }
 
+  /**
+   * One of our public signing keys by kid, with its place in our rotation: current, next, or retired
+   * (kept in the key folder's retired/ after a rotation). Evidence of what we signed needs the key of the day.
+   */
+  async publicKey(kid: string): Promise<{ jwk: PublicJwk; state: 'current' | 'next' | 'retired' } | undefined> {
+    if (kid === this.current.signing.kid) return { jwk: this.current.signing.publicJwk, state: 'current' };
+    if (kid === this.next?.keys.signing.kid) return { jwk: this.next.keys.signing.publicJwk, state: 'next' };
+    const file = path.join(this.dir, files.retired, `${kid}.json`);
+    if (!/^[A-Za-z0-9._-]{1,100}$/.test(kid) || kid.startsWith(`${this.municipality}-enc-`) || !existsSync(file)) return undefined;
+    return { jwk: signingKeyOf(await readKey(file)).publicJwk, state: 'retired' };
+  }
+
   /** Current, next and the ones just replaced, signing and encryption: what partners may meet during an overlap. */
   jwks(): { keys: PublicJwk[] } {
     const keys = [this.current.signing, this.next?.keys.signing, this.previous?.signing, this.current.encryption, this.next?.keys.encryption, this.previous?.encryption];

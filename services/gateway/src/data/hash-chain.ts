@@ -1,28 +1,10 @@
-import { createHash } from 'node:crypto';
+import { entryHash, genesisHash } from '../domain/chain-hash.ts';
 
 // Append-only logs (audit, consent) are hash chains: each entry stores the SHA-256 of its
 // canonical form together with the previous entry's hash. Editing, deleting or reordering any
 // entry breaks every link after it; verify() finds the first broken one.
 
-export const genesisHash = '0'.repeat(64);
-
-/** JSON with keys sorted at every level and no whitespace: the same bytes for the same content. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export function entryHash(content: object, prevHash: string): string {
-  return createHash('sha256').update(canonicalJson({ ...content, prevHash })).digest('hex');
-}
+export { canonicalJson, entryHash, genesisHash } from '../domain/chain-hash.ts';
 
 export interface ChainLink {
   seq: number;

@@ -67,12 +67,13 @@ const allCasesRoles = new Set(['caseworker', 'admin']);
 
 /**
  * A look-up by CPR number is audited with who asked and why; the audit entry never holds the CPR
- * (nor a hash of it: a hash of a 10-digit number is reversed by trying them all).
+ * (nor a hash of it: a hash of a 10-digit number is reversed by trying them all). The ids of the
+ * consents shown link it to the citizen for the access report (use-cases/citizen-report.ts).
  */
 export async function consentsOfCitizen(deps: Pick<Parts, 'consents' | 'audit'>, caller: Caller, cpr: string, purpose: string): Promise<Consent[]> {
   const all = await deps.consents.ofCitizen(cpr);
   const visible = allCasesRoles.has(caller.role) ? all : all.filter((c) => c.given.recordedBy === caller.subject);
-  await deps.audit.record({ actor: caller.subject, action: 'consent.lookup', outcome: 'done', detail: { purpose: maskCpr(purpose), results: visible.length, withheld: all.length - visible.length } });
+  await deps.audit.record({ actor: caller.subject, action: 'consent.lookup', outcome: 'done', detail: { purpose: maskCpr(purpose), results: visible.length, withheld: all.length - visible.length, consentIds: visible.map((c) => c.id) } });
   return visible;
 }
 

@@ -222,6 +222,10 @@ export class KeyLifecycle {
     return 'active';
   }
 
+  find(kid: string): Promise<PartnerKeyRecord | null> {
+    return this.keys.find(kid);
+  }
+
   list(where: { municipality?: string; status?: KeyStatus } = {}): Promise<PartnerKeyRecord[]> {
     return this.keys.list(where);
   }

@@ -7,7 +7,7 @@ export const typeNames = {
   'shelter.discharge-notice': 'Meddelelse om udskrivning', 'stay-invoice': 'Faktura for ophold', 'invoice.reconciliation': 'Svar på faktura',
   'consent.withdrawn': 'Samtykke trukket tilbage', 'trust.key-rotation': 'Nøgleskift', receipt: 'Kvittering', error: 'Afvisning',
 };
-export const statusNames = { queued: 'i kø', sent: 'sendt', delivered: 'modtaget hos modtager', rejected: 'afvist', failed: 'kunne ikke leveres', accepted: 'modtaget' };
+export const statusNames = { queued: 'i kø', sent: 'sendt', delivered: 'modtaget hos modtager', rejected: 'afvist', failed: 'kunne ikke leveres', accepted: 'modtaget', undelivered: 'ikke leveret endnu' };
 export const stateNames = {
   notified: 'underrettet', answered: 'besvaret', closed: 'afsluttet', admitted: 'optaget', 'decision-requested': 'afgørelse anmodet', accepted: 'accepteret',
   declined: 'afvist', forwarded: 'videresendt', discharged: 'udskrevet', invoiced: 'faktureret', reconciled: 'afstemt', announced: 'annonceret',
