@@ -74,7 +74,9 @@ describe('console journey 4: an admin approves a pending key and replays the ref
     await admin.goto(`${alb.url}/#/samtale/${envelope.conversationId}`);
     await admin.getByText('modtaget fra Glostrup').waitFor();
 
+    const checkpoint = (await asUser(alb, 'admin').post('/checkpoints', {})).body.checkpoint;
     await admin.getByRole('link', { name: 'Kontrol og sundhed' }).click();
+    await admin.getByText(`revisionsloggen til post ${checkpoint.audit.seq}, samtykkeloggen til post ${checkpoint.consent.seq}`, { exact: false }).waitFor();
     await admin.getByRole('button', { name: 'Kontrollér Revisionsloggen' }).click();
     await admin.getByText(/Revisionsloggen: kæden er hel/).waitFor();
     await expectAccessible(admin, 'admin: checks');

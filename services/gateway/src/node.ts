@@ -18,6 +18,7 @@ import { KeyRepository } from './data/keys.ts';
 import { MessageRepository } from './data/messages.ts';
 import { ConversationRepository } from './data/conversations.ts';
 import { ConsentRepository } from './data/consents.ts';
+import { CheckpointRepository } from './data/checkpoints.ts';
 import { OutboxRepository } from './data/outbox.ts';
 import { TokenRepository } from './data/tokens.ts';
 import { InvoiceRepository } from './data/invoices.ts';
@@ -33,6 +34,7 @@ import type { Parts } from './parts.ts';
 import { DeadlineWatch } from './use-cases/deadlines.ts';
 import { KeyLifecycle } from './use-cases/keys.ts';
 import { KeyWatch } from './use-cases/key-watch.ts';
+import { CheckpointWatch } from './use-cases/checkpoints.ts';
 import { DeliveryWatch } from './use-cases/delivery-watch.ts';
 import { IdempotencyRepository } from './data/idempotency.ts';
 
@@ -61,6 +63,10 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const contracts = new Contracts(config.contractDir);
   const ownKeys = await OwnKeys.load(config.keyDir, config.municipality);
   const db: Database = await openDatabase({ ...config, log });
+  if (config.databaseUrl && db.logPrivileges.length > 0) {
+    log.warn({ privileges: db.logPrivileges }, "the node's database role may rewrite its own logs: give it a role of its own (docs/OPERATIONS.md, \"Database roles\")");
+  }
+  const checkpoints = new CheckpointRepository(db.prisma);
   const keys = new KeyRepository(db.prisma);
   const groupCommit = new GroupCommit(db.transaction, { maxBatch: config.groupCommitMax, maxWaitMs: config.groupCommitWaitMs });
   const commit = <T>(work: (tx: Tx) => Promise<T>) => groupCommit.run(work);
@@ -87,9 +93,10 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     idempotency: new IdempotencyRepository(db.prisma),
     keys,
     audit,
+    checkpoints,
     transaction: db.transaction,
     deadLetters: new DeadLetterQueue(config.amqpUrl, brokerNames(config.exchange, config.municipality), async (body) => (await openBody(() => ownKeys.decryptionKeys(), body)).jws),
-    handlers: messageHandlers({ municipality: config.municipality, contracts, trust, log, keyOverlapMs: config.keyOverlapMs }),
+    handlers: messageHandlers({ municipality: config.municipality, contracts, trust, log, keyOverlapMs: config.keyOverlapMs, schemas, checkpoints }),
     trust,
     ownKeys,
     metrics: createMetrics(config.municipality),
@@ -107,6 +114,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   relay = new OutboxRelay(parts, () => broker);
   const deadlineWatch = new DeadlineWatch(parts);
   const keyWatch = new KeyWatch(parts, config.keyWatchMs);
+  const checkpointWatch = new CheckpointWatch(parts, { intervalMs: config.checkpointIntervalMs, entries: config.checkpointEntries, checkMs: config.checkpointCheckMs });
   const deliveryWatch = new DeliveryWatch(parts, config.undeliveredAfterMinutes, config.deliveryWatchMs);
   if (!config.brokerUserPrefix) log.warn('KB_BROKER_USER_PREFIX is unset: the broker user of inbound messages is not checked');
   broker.on('up', () => relay?.nudge());
@@ -135,6 +143,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     db,
     deadlineWatch,
     keyWatch,
+    checkpointWatch,
     deliveryWatch,
     /** Resolves once listening, and only then consumes; a port in use stops the start with its number. */
     async start(): Promise<string> {
@@ -148,6 +157,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
         server.on('clientError', clientErrorHandler);
       });
       broker.start();
+      checkpointWatch.start();
       const address = server!.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       log.info({ port, kid: ownKeys.status().current }, 'gateway listening');
@@ -162,6 +172,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
       server?.closeAllConnections?.();
       deadlineWatch.stop();
       keyWatch.stop();
+      checkpointWatch.stop();
       deliveryWatch.stop();
       await relay?.stop();
       await consumer.drain();

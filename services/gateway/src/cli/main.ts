@@ -19,7 +19,13 @@ const usage = `Kommunebro admin CLI
   tokens create <role> [--label <text>] [--days <n>]
   tokens list
   tokens revoke <id>
-  logs verify                                walk the audit and consent hash chains (exit 3 if one is broken)
+  logs verify [--witness <file>]...          walk the audit and consent hash chains, held against the node's
+                                             latest checkpoint and each partner's witness file (exit 3 if broken)
+  checkpoints list                           the node's own signed checkpoints of its logs, newest first
+  checkpoints make                           sign one now and send it to every partner
+  checkpoints witnessed <municipality> [--limit <n>]
+                                             a witness file of that partner's checkpoints that this node keeps
+                                             (JSON on stdout: give it to the partner's admin for logs verify)
   evidence verify <file>                     check an evidence bundle (GET /messages/:id/evidence) offline,
                                              with no node and no network (exit 3 if it does not hold)
 
@@ -36,6 +42,8 @@ const options = {
   label: { type: 'string' },
   days: { type: 'string' },
   expires: { type: 'string' },
+  witness: { type: 'string', multiple: true },
+  limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -49,6 +57,7 @@ function parse(argv: string[]) {
   const { values, positionals } = parsed;
   if (values.days !== undefined && (!/^\d{1,3}$/.test(values.days) || Number(values.days) < 1 || Number(values.days) > 730)) throw new UsageError(`--days must be a whole number of days (1 to 730), got "${values.days}"`);
   if (values.expires !== undefined && Number.isNaN(Date.parse(values.expires))) throw new UsageError(`--expires must be a date-time, got "${values.expires}"`);
+  if (values.limit !== undefined && !/^\d{1,4}$/.test(values.limit)) throw new UsageError(`--limit must be a whole number, got "${values.limit}"`);
   if (values.node !== undefined && !/^https?:\/\//.test(values.node)) throw new UsageError(`--node must be an http(s) URL, got "${values.node}"`);
   return { flags: values, words: positionals };
 }
@@ -74,13 +83,16 @@ export class NodeClient {
   }
 }
 
-function readJwk(file: string): { keys: Record<string, unknown>[] } {
-  let json: any;
+function readJson(file: string): any {
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
+}
+
+function readJwk(file: string): { keys: Record<string, unknown>[] } {
+  const json = readJson(file);
   return Array.isArray(json.keys) ? json : { keys: [json] };
 }
 
@@ -167,11 +179,31 @@ export async function run(argv: string[], env = process.env): Promise<void> {
       console.log(`token ${args[0]} revoked`);
       return;
     case 'logs verify': {
-      for (const [name, path] of [['audit log', '/audit/verify'], ['consent log', '/consents/verify']] as const) {
-        const r = await api.call('GET', path, undefined, [409]);
-        console.log(r.ok ? `${name}: intact, ${r.entries} entries` : `${name}: BROKEN at entry ${r.firstBroken.seq} (${r.firstBroken.reason}); ${r.entries} entries before it hold`);
-        if (!r.ok) process.exitCode = 3;
+      const witnesses = (flags.witness ?? []).map(readJson);
+      const report = await api.call('POST', '/logs/verify', { witnesses }, [409]);
+      for (const [name, r] of [['audit log', report.audit], ['consent log', report.consent]] as const) {
+        const held = r.checkpoints?.length ? `; held against ${r.checkpoints.length} checkpoint(s)` : '';
+        console.log(r.ok ? `${name}: intact, ${r.entries} entries${held}` : `${name}: BROKEN at entry ${r.firstBroken.seq} (${r.firstBroken.reason}); ${r.entries} entries before it hold`);
       }
+      for (const r of report.rejected) console.log(`checkpoint REJECTED (${r.label}): ${r.reason}`);
+      if (!report.ok) process.exitCode = 3;
+      return;
+    }
+    case 'checkpoints list': {
+      const { checkpoints } = await api.call('GET', '/checkpoints');
+      if (checkpoints.length === 0) return console.log('no checkpoint yet');
+      for (const c of checkpoints) console.log(`${c.at}  audit ${c.audit.seq}  consent ${c.consent.seq}  signed with ${c.kid}`);
+      return;
+    }
+    case 'checkpoints make': {
+      const { checkpoint: c, sentTo } = await api.call('POST', '/checkpoints');
+      console.log(`checkpoint ${c.at}: audit ${c.audit.seq}, consent ${c.consent.seq}; sent to ${sentTo.join(', ') || 'no partner'}`);
+      return;
+    }
+    case 'checkpoints witnessed': {
+      need(1, '<municipality>');
+      const query = `from=${encodeURIComponent(args[0]!)}${flags.limit ? `&limit=${flags.limit}` : ''}`;
+      console.log(JSON.stringify(await api.call('GET', `/checkpoints/witnessed?${query}`), null, 2));
       return;
     }
     case 'dead-letters list': {

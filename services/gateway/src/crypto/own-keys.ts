@@ -145,6 +145,12 @@ export class OwnKeys {
     return { jwk: signingKeyOf(await readKey(file)).publicJwk, state: 'retired' };
   }
 
+  /** The same key, to verify with: the node's own checkpoints, whichever key was current when each was signed. */
+  async ownKey(kid: string): Promise<jose.JWK.Key | undefined> {
+    const own = await this.publicKey(kid);
+    return own ? jose.JWK.asKey(own.jwk) : undefined;
+  }
+
   /** Current, next and the ones just replaced, signing and encryption: what partners may meet during an overlap. */
   jwks(): { keys: PublicJwk[] } {
     const keys = [this.current.signing, this.next?.keys.signing, this.previous?.signing, this.current.encryption, this.next?.keys.encryption, this.previous?.encryption];

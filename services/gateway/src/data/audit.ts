@@ -1,5 +1,6 @@
 import type { Prisma, Tx } from './db.ts';
 import { entryHash, genesisHash, verifyChain, type ChainReport } from './hash-chain.ts';
+import type { CheckpointAnchor } from '../domain/checkpoint.ts';
 import { auditEntryContent } from '../domain/chain-hash.ts';
 import { currentRequestId } from '../monitoring/request-context.ts';
 
@@ -88,10 +89,12 @@ export class AuditRepository {
     return last ?? { seq: 0, hash: genesisHash };
   }
 
-  verify(): Promise<ChainReport> {
+  /** `anchors`: heads signed in checkpoints (the node's own, and partners' witnesses) that must still be there. */
+  verify(anchors: CheckpointAnchor[] = []): Promise<ChainReport> {
     return verifyChain<Row>(
       (afterSeq, limit) => this.prisma.auditEntry.findMany({ where: { seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: limit }),
       content,
+      anchors,
     );
   }
 }

@@ -37,6 +37,7 @@ export const refusals = {
   key_invalid: { status: 400, title: 'The key is not a usable public ES256 key for this municipality' },
   key_state_forbids: { status: 409, title: 'The key is not in a state that allows this' },
   key_announcement_invalid: { status: 400, title: 'A key rotation must be signed with the key it replaces' },
+  checkpoint_invalid: { status: 400, title: 'The checkpoint is not signed by the node it is about, or is about another node' },
   transport_sender_mismatch: { status: 400, title: "The broker user that published the message is not the claimed municipality's" },
   too_many_failures: { status: 429, title: 'Too many failed authentication attempts; wait as Retry-After says' },
   invoice_empty: { status: 422, title: 'No stay of the paying municipality falls in the period' },

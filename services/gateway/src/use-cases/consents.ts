@@ -5,6 +5,7 @@ import { maskCpr } from '../domain/cpr.ts';
 import { Refusal } from '../domain/errors.ts';
 import type { Caller, Parts } from '../parts.ts';
 import { sendMessage, type OutboundDeps } from '../pipeline/outbound.ts';
+import { verifyLog } from './checkpoints.ts';
 
 type Deps = Pick<Parts, 'schemas' | 'contracts' | 'consents' | 'audit' | 'now'>;
 type WithdrawDeps = Deps & Pick<Parts, 'messages' | 'conversations'> & OutboundDeps;
@@ -78,6 +79,7 @@ export async function consentsOfCitizen(deps: Pick<Parts, 'consents' | 'audit'>,
 }
 
 /** Walks the consent log's hash chain. */
-export function verifyConsentLog(deps: Pick<Parts, 'consents'>) {
-  return deps.consents.verify();
+/** Walks the consent log's hash chain, held against the node's latest checkpoint (use-cases/checkpoints.ts). */
+export function verifyConsentLog(deps: Pick<Parts, 'municipality' | 'checkpoints' | 'ownKeys' | 'schemas' | 'audit' | 'consents'>) {
+  return verifyLog(deps, 'consent');
 }

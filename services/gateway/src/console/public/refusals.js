@@ -42,6 +42,7 @@ export const refusalTexts = {
   key_invalid: ['Nøglen kan ikke bruges.', 'Bed partneren om en offentlig ES256-nøgle med kommunekoden i kid.'],
   key_state_forbids: ['Nøglen er ikke i en tilstand, der tillader dette.', 'Se nøglens tilstand i listen.'],
   key_announcement_invalid: ['Nøgleskiftet var ikke signeret med den gamle nøgle.', 'Kontakt partnerens administrator i telefonen.'],
+  checkpoint_invalid: ['Kontrolpunktet er ikke signeret af den kommune, det handler om.', 'Kontrollér at filen kommer fra partneren og gælder jeres egen node, og kontakt partnerens administrator.'],
   transport_sender_mismatch: ['Beskeden kom fra en anden brokerbruger end afsenderkommunens.', 'Kontakt administratoren; beskeden kan være forfalsket.'],
   too_many_failures: ['For mange mislykkede login-forsøg.', 'Vent et minut og prøv igen.'],
   invoice_empty: ['Ingen ophold for den betalende kommune i perioden.', 'Vælg en anden periode eller kommune.'],

@@ -10,7 +10,7 @@ import { purposeOf } from '../citizen-headers.ts';
 
 const consentRoles: Role[] = ['outreach', 'caseworker', 'shelter', 'admin'];
 
-export function consentRoutes(deps: OutboundDeps & Pick<Parts, 'consents' | 'messages' | 'conversations'>): Router {
+export function consentRoutes(deps: OutboundDeps & Pick<Parts, 'consents' | 'messages' | 'conversations' | 'checkpoints' | 'ownKeys'>): Router {
   const router = Router();
 
   router.post('/consents', allow(...consentRoles), async (req, res) => {
