@@ -66,7 +66,7 @@ export function verifiesWith(jws: ReadJws, jwk: object): boolean {
 
 /**
  * Encrypts a signed compact JWS to the node's encryption key as a partner must
- * (docs/protocol-encryption.md): compact JWE, ECDH-ES+A256KW with A256GCM, the key's kid, cty naming the JWS.
+ * (docs/PROTOCOL.md §3.5): compact JWE, ECDH-ES+A256KW with A256GCM, the key's kid, cty naming the JWS.
  */
 export async function encryptCompact(recipient: Record<string, unknown>, jws: string): Promise<string> {
   const key = await jose.JWK.asKey(recipient);

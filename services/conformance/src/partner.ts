@@ -149,7 +149,7 @@ export class ReferencePartner {
   /**
    * THE one way anything leaves the kit: a message (`kind: 'message'`) or a signal, as the
    * partner's broker user, persistent, to `to.<recipient>`. A message is encrypted to the node's
-   * encryption key (docs/protocol-encryption.md); a signal goes as it is.
+   * encryption key (docs/PROTOCOL.md §3.5); a signal goes as it is.
    */
   async send(item: { body: string; messageId: string; kind: 'message' | 'signal'; to?: string }): Promise<void> {
     const channel = this.publisher;
