@@ -37,8 +37,8 @@ export interface ScaleFigures {
   rssTotalMiB: number;
   /** CPU seconds (utime + stime) each healthy node used until its /health answered 200. */
   startCpuSeconds: number[];
-  /** PIDs of every process the run started (nodes), for a check that none outlives it. */
-  pids: number[];
+  /** Every process (nodes, broker node, cluster) and folder the run made, for a check that none outlives it. */
+  started: { pids: number[]; dirs: string[] };
 }
 
 export const scaleLine = (f: ScaleFigures) =>
@@ -114,6 +114,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleFigures> {
   try {
     say(`${codes.length} nodes, ${pairs.length} pairs; starting a private RabbitMQ node and PostgreSQL cluster (max_connections ${codes.length * poolSize + 20})`);
     [rabbit, postgres] = await Promise.all([PrivateRabbit.start(), PrivatePostgres.start({ maxConnections: codes.length * poolSize + 20 })]);
+    const servicePids = [postgres.pid(), Number((await rabbit.ctl('eval', 'list_to_integer(os:getpid()).')).trim())];
 
     // One rabbitmqctl call for every broker user: each rabbitmqctl call starts an Erlang VM (seconds of CPU).
     let t0 = Date.now();
@@ -233,7 +234,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleFigures> {
       messages: pairs.length,
       rssTotalMiB: sum(rss),
       startCpuSeconds: cpu,
-      pids: nodes.map((n) => n.child.pid!),
+      started: { pids: [...nodes.map((n) => n.child.pid!), ...servicePids], dirs: [dir, logDir, rabbit.dir, postgres.dir] },
     };
   } finally {
     await cleanup();
