@@ -49,7 +49,7 @@ const exchange = 'kbscale';
 const prefix = 'kbs';
 const poolSize = 3; // KB_DB_POOL_SIZE's minimum: the cluster gets max_connections for all of them
 /** Below this much free memory no further node is started (the machine is shared). */
-const memoryFloorMiB = 1024;
+const memoryFloorMiB = 2048;
 
 /** Distinct pairs: every node to its next, then to the one after, … so senders and recipients spread evenly. */
 export function pairsFor(codes: string[], count: number): [string, string][] {
@@ -108,7 +108,10 @@ export async function runScale(options: ScaleOptions): Promise<ScaleFigures> {
       else rmSync(logDir, { recursive: true, force: true });
     })());
   // Ctrl+C stops what this run started (its nodes, broker node and cluster), nothing else.
-  const interrupted = () => void cleanup().finally(() => process.exit(130));
+  const interrupted = () => {
+    say('interrupted: stopping the nodes, broker node and cluster of this run');
+    void cleanup().finally(() => process.exit(130));
+  };
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted).once('exit', killAll);
 
   try {
