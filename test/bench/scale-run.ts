@@ -116,7 +116,11 @@ export async function runScale(options: ScaleOptions): Promise<ScaleFigures> {
 
   try {
     say(`${codes.length} nodes, ${pairs.length} pairs; starting a private RabbitMQ node and PostgreSQL cluster (max_connections ${codes.length * poolSize + 20})`);
-    [rabbit, postgres] = await Promise.all([PrivateRabbit.start(), PrivatePostgres.start({ maxConnections: codes.length * poolSize + 20 })]);
+    // Both settle before going on, so that cleanup stops the one that started when the other failed.
+    const [broker, cluster] = await Promise.allSettled([PrivateRabbit.start(), PrivatePostgres.start({ maxConnections: codes.length * poolSize + 20 })]);
+    if (broker.status === 'fulfilled') rabbit = broker.value;
+    if (cluster.status === 'fulfilled') postgres = cluster.value;
+    if (!rabbit || !postgres) throw [broker, cluster].map((s) => s.status === 'rejected' && s.reason).find(Boolean);
     const servicePids = [postgres.pid(), Number((await rabbit.ctl('eval', 'list_to_integer(os:getpid()).')).trim())];
 
     // One rabbitmqctl call for every broker user: each rabbitmqctl call starts an Erlang VM (seconds of CPU).
