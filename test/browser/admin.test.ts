@@ -29,7 +29,7 @@ describe('console journey 4: an admin approves a pending key and replays the ref
     const key: SigningKey = { kid: generated.kid, key: generated, publicJwk: generated.toJSON() as never };
     expect((await asUser(alb, 'admin').post('/admin/keys', { municipality: '161', jwk: key.publicJwk })).status).toBe(201);
     const envelope = newEnvelope({ ...admissionRequest('161', '165', 'solvang'), from: '161' } as never, new Date());
-    await probe.publish('165', await sign(key, envelope), envelope.id);
+    await probe.publish('165', await federation.sealFor('165', await sign(key, envelope)), envelope.id);
     const listed = await eventually('dead letter', async () => {
       const res = await asUser(alb, 'admin').get('/admin/dead-letters');
       return res.body.deadLetters?.find((d: { id: string }) => d.id === envelope.id);

@@ -161,7 +161,7 @@ describe('protocol rules: when an authentic partner sends Albertslund (165) a me
 
     it('when København sends the same signed message again, then it is not processed again and no second receipt goes back', async () => {
       const envelope = notice();
-      const jws = await sign(kbh().key, envelope);
+      const jws = await federation.sealFor('165', await sign(kbh().key, envelope));
       await probe.publish('165', jws);
       await probe.publish('165', jws);
       await eventually('both copies handled', async () => (await alb().node.parts.audit.forMessage(envelope.id)).length === 2);

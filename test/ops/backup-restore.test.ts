@@ -19,7 +19,7 @@ describe('backup and restore: when København (101) is backed up, lost and resto
   const restoredName = `kb_restored_${randomBytes(4).toString('hex')}`;
   const pg = new URL(adminUrl);
   let backup: string;
-  let before: { audit: number; consents: number; kid: string; noticeId: string; conversationId: string };
+  let before: { audit: number; consents: number; kid: string; encryptionKid: string; noticeId: string; conversationId: string };
   let restored: CompiledNode | undefined;
 
   beforeAll(async () => {
@@ -29,7 +29,7 @@ describe('backup and restore: when København (101) is backed up, lost and resto
     const consentId = await federation.consent('101');
     const notice = await asUser(kbh, 'outreach').send(noticeRequest('165', { consentId }));
     const verified = async (what: 'audit' | 'consents') => (await asUser(kbh, 'admin').get(`/${what}/verify`)).body.entries as number;
-    before = { audit: await verified('audit'), consents: await verified('consents'), kid: kbh.key.kid, noticeId: notice.id, conversationId: notice.conversationId };
+    before = { audit: await verified('audit'), consents: await verified('consents'), kid: kbh.key.kid, encryptionKid: kbh.node.parts.ownKeys.status().encryption.current, noticeId: notice.id, conversationId: notice.conversationId };
   }, 180_000);
   afterAll(async () => {
     await restored?.stop();
@@ -76,7 +76,8 @@ describe('backup and restore: when København (101) is backed up, lost and resto
     expect(verify.out).toContain(`consent log: intact, ${before.consents} entries`);
     expect(verify.code).toBe(0);
     const jwks = (await (await fetch(`${restored.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
-    expect(jwks.keys.map((k) => k.kid)).toEqual([before.kid]);
+    // The same encryption key too: partners keep encrypting to it.
+    expect(jwks.keys.map((k) => k.kid)).toEqual([before.kid, before.encryptionKid]);
   }, 60_000);
 
   it("when Albertslund answers the notice sent before the backup, then the restored node verifies, stores and receipts it", async () => {

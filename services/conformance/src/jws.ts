@@ -2,6 +2,7 @@
 // what a conforming node refuses (alg none, crit, bad signatures), and it must not share a bug with
 // the implementation it checks.
 import { createHash, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import jose from 'node-jose';
 
 export interface PartnerKey {
   kid: string;
@@ -61,4 +62,37 @@ export function verifiesWith(jws: ReadJws, jwk: object): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Encrypts a signed compact JWS to the node's encryption key as a partner must
+ * (docs/PROTOCOL.md §3.5): compact JWE, ECDH-ES+A256KW with A256GCM, the key's kid, cty naming the JWS.
+ */
+export async function encryptCompact(recipient: Record<string, unknown>, jws: string): Promise<string> {
+  const key = await jose.JWK.asKey(recipient);
+  const fields = { alg: 'ECDH-ES+A256KW', enc: 'A256GCM', kid: key.kid, cty: 'kommunebro+jws' };
+  return jose.JWE.createEncrypt({ format: 'compact', contentAlg: 'A256GCM', fields }, { key, reference: false } as unknown as jose.JWK.Key)
+    .update(Buffer.from(jws, 'utf8'))
+    .final();
+}
+
+/** The partner's encryption key: what the node encrypts its messages to the kit with (kid `<code>-enc-…`). */
+export interface PartnerEncryptionKey {
+  kid: string;
+  key: jose.JWK.Key;
+  publicJwk: Record<string, unknown>;
+}
+
+export async function generateEncryptionKey(municipality: string): Promise<PartnerEncryptionKey> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pub = publicKey.export({ format: 'jwk' }) as { x: string; y: string };
+  const kid = `${municipality}-enc-${thumbprint({ kty: 'EC', crv: 'P-256', x: pub.x, y: pub.y }).slice(0, 16)}`;
+  const key = await jose.JWK.asKey({ ...(privateKey.export({ format: 'jwk' }) as object), kid, alg: 'ECDH-ES+A256KW', use: 'enc' });
+  return { kid, key, publicJwk: { kty: 'EC', crv: 'P-256', x: pub.x, y: pub.y, kid, alg: 'ECDH-ES+A256KW', use: 'enc' } };
+}
+
+/** The JWS inside a compact JWE addressed to `key`. */
+export async function decryptCompact(key: PartnerEncryptionKey, jwe: string): Promise<string> {
+  const result = await jose.JWE.createDecrypt(key.key, { algorithms: ['ECDH-ES+A256KW', 'A256GCM'] }).decrypt(jwe);
+  return result.plaintext.toString('utf8');
 }

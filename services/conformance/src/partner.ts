@@ -4,7 +4,7 @@
 // share one state (the inbox, the JWKS, the imported keys).
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
-import { generatePartnerKey, readCompact, verifiesWith, type PartnerKey, type ReadJws } from './jws.ts';
+import { decryptCompact, encryptCompact, generateEncryptionKey, generatePartnerKey, readCompact, verifiesWith, type PartnerEncryptionKey, type PartnerKey, type ReadJws } from './jws.ts';
 import type { ProtocolSchemas } from './schemas.ts';
 
 export interface KitOptions {
@@ -50,6 +50,7 @@ type Waiter = { match: (a: Arrival) => boolean; resolve: (a: Arrival) => void };
 
 export class ReferencePartner {
   readonly key: PartnerKey;
+  private encryptionKey?: PartnerEncryptionKey;
   private connection?: amqp.ChannelModel;
   private publisher?: amqp.ConfirmChannel;
   private readonly arrivals: Arrival[] = [];
@@ -87,18 +88,22 @@ export class ReferencePartner {
     await consumer.bindQueue(dead, dead, '');
     await consumer.assertQueue(inbox, { durable: true, deadLetterExchange: dead });
     await consumer.bindQueue(inbox, exchange, `to.${options.partnerCode}`);
+    this.encryptionKey = await generateEncryptionKey(options.partnerCode);
     await consumer.consume(inbox, (m) => {
       if (!m) return;
       consumer.ack(m);
-      this.arrived(m);
+      void this.arrived(m);
     });
     await this.registerKey(this.key, true);
+    await this.registerKey(this.encryptionKey, true);
   }
 
-  private arrived(m: amqp.ConsumeMessage): void {
-    const text = m.content.toString('utf8');
+  /** A message the node encrypted to the kit (five segments) is read as the JWS inside. */
+  private async arrived(m: amqp.ConsumeMessage): Promise<void> {
+    let text = m.content.toString('utf8');
     let arrival: Arrival;
     try {
+      if (text.split('.').length === 5) text = await decryptCompact(this.encryptionKey!, text);
       const jws = readCompact(text);
       arrival = { text, jws, claims: jws.claims, properties: m.properties };
     } catch {
@@ -143,13 +148,14 @@ export class ReferencePartner {
 
   /**
    * THE one way anything leaves the kit: a message (`kind: 'message'`) or a signal, as the
-   * partner's broker user, persistent, to `to.<recipient>`. (Payload encryption to the recipient,
-   * when the protocol adds it, goes here, for messages only.)
+   * partner's broker user, persistent, to `to.<recipient>`. A message is encrypted to the node's
+   * encryption key (docs/PROTOCOL.md §3.5); a signal goes as it is.
    */
   async send(item: { body: string; messageId: string; kind: 'message' | 'signal'; to?: string }): Promise<void> {
     const channel = this.publisher;
     if (!channel) throw new Error('the kit is not connected');
-    channel.publish(this.options.exchange, `to.${item.to ?? this.options.nodeCode}`, Buffer.from(item.body), {
+    const body = item.kind === 'message' ? await this.encryptToNode(item.body) : item.body;
+    channel.publish(this.options.exchange, `to.${item.to ?? this.options.nodeCode}`, Buffer.from(body), {
       persistent: true,
       mandatory: true,
       messageId: item.messageId,
@@ -196,7 +202,7 @@ export class ReferencePartner {
   }
 
   /** Imports a key of the partner at the node (pending), and approves it unless asked not to. */
-  async registerKey(key: PartnerKey, approve: boolean): Promise<void> {
+  async registerKey(key: { kid: string; publicJwk: object }, approve: boolean): Promise<void> {
     await this.admin('POST', '/admin/keys', { municipality: this.options.partnerCode, jwk: key.publicJwk });
     this.importedKids.push(key.kid);
     if (approve) await this.admin('POST', `/admin/keys/${encodeURIComponent(key.kid)}/approve`);
@@ -215,6 +221,15 @@ export class ReferencePartner {
     if (!this.options.caseworkerToken) return undefined;
     const res = await this.call('GET', `/messages/${id}`, this.options.caseworkerToken);
     return res.status === 200 ? (res.body.status as string) : undefined;
+  }
+
+  /** The node's current encryption key: the first `use: enc` entry of its JWKS. */
+  private async encryptToNode(text: string): Promise<string> {
+    const find = () => this.jwks.keys.find((k) => k.use === 'enc');
+    if (!find()) await this.refreshJwks();
+    const key = find();
+    if (!key) throw new Error('the node publishes no encryption key (use: enc) at /.well-known/jwks.json');
+    return encryptCompact(key, text);
   }
 
   async refreshJwks(): Promise<void> {

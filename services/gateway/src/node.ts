@@ -10,6 +10,7 @@ import { InboundConsumer, defaultRetryPolicy, type RetryPolicy } from './amqp/co
 import { OutboxRelay } from './amqp/relay.ts';
 import type { InboundStep } from './pipeline/inbound.ts';
 import { OwnKeys } from './crypto/own-keys.ts';
+import { openBody } from './crypto/jwe.ts';
 import { AuditRepository } from './data/audit.ts';
 import { openDatabase, prefetchFor, type Database, type Tx } from './data/db.ts';
 import { GroupCommit } from './data/group-commit.ts';
@@ -97,7 +98,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     audit,
     checkpoints,
     transaction: db.transaction,
-    deadLetters: new DeadLetterQueue(config.amqpUrl, brokerNames(config.exchange, config.municipality)),
+    deadLetters: new DeadLetterQueue(config.amqpUrl, brokerNames(config.exchange, config.municipality), async (body) => (await openBody(() => ownKeys.decryptionKeys(), body)).jws),
     handlers: messageHandlers({ municipality: config.municipality, contracts, trust, log, keyOverlapMs: config.keyOverlapMs, schemas, checkpoints }),
     trust,
     ownKeys,

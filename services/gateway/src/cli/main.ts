@@ -132,6 +132,7 @@ export async function run(argv: string[], env = process.env): Promise<void> {
     case 'keys list': {
       const { own, partners } = await api.call('GET', '/admin/keys');
       console.log(`own key ${own.current}  ${own.fingerprint}${own.next ? `  next ${own.next.kid} from ${own.next.validFrom}` : ''}`);
+      if (own.encryption) console.log(`own encryption key ${own.encryption.current}  ${own.encryption.fingerprint}${own.encryption.next ? `  next ${own.encryption.next}` : ''}`);
       partners.forEach(printKey);
       return;
     }
@@ -152,12 +153,13 @@ export async function run(argv: string[], env = process.env): Promise<void> {
       return printKey(await api.call('POST', `/admin/keys/${encodeURIComponent(args[0]!)}/revoke`, { reason: flags.reason }));
     case 'keys rotate': {
       const r = await api.call('POST', '/admin/keys/rotate');
-      console.log(`next key ${r.kid} takes over ${r.validFrom}, replacing ${r.replacesKid}; announced to ${r.announcedTo.join(', ') || 'no partner'}`);
+      console.log(`next key ${r.kid} (encryption ${r.encryptionKid}) takes over ${r.validFrom}, replacing ${r.replacesKid}; announced to ${r.announcedTo.join(', ') || 'no partner'}`);
       return;
     }
     case 'keys fingerprint': {
       const { own } = await api.call('GET', '/admin/keys');
       console.log(`${own.current}  ${own.fingerprint}`);
+      if (own.encryption) console.log(`${own.encryption.current}  ${own.encryption.fingerprint}`);
       return;
     }
     case 'tokens create': {

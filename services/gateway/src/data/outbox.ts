@@ -66,13 +66,13 @@ export class OutboxRepository {
     ]);
   }
 
-  /** The broker could not route it (no queue for the recipient): the message failed, not lost. */
-  async markUnroutable(item: { id: number; messageId: string; kind: OutboxKind }, at: Date): Promise<void> {
+  /** It could not be published (no queue for the recipient, no key to encrypt to): the message failed, not lost. */
+  async markFailed(item: { id: number; messageId: string; kind: OutboxKind }, code: string, detail: string, at: Date): Promise<void> {
     await this.prisma.$transaction([
-      this.prisma.outboxEntry.update({ where: { id: item.id }, data: { publishedAt: at, lastError: 'recipient_unreachable' } }),
+      this.prisma.outboxEntry.update({ where: { id: item.id }, data: { publishedAt: at, lastError: code } }),
       this.prisma.message.updateMany({
         where: { id: item.messageId, status: 'queued' },
-        data: { status: 'failed', failedAt: at, reasonCode: 'recipient_unreachable', reasonDetail: 'the broker has no queue bound for the recipient' },
+        data: { status: 'failed', failedAt: at, reasonCode: code, reasonDetail: detail },
       }),
     ]);
   }

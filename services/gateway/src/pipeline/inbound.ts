@@ -3,6 +3,7 @@
 import type jose from 'node-jose';
 import { brokerUserName } from '../config/broker-names.ts';
 import { parseCompactJws, verifyWith } from '../crypto/jws.ts';
+import { openBody, type OpenedBody } from '../crypto/jwe.ts';
 import { maskCpr } from '../domain/cpr.ts';
 import { Refusal } from '../domain/errors.ts';
 import { assertWithinLimits } from '../domain/input-limits.ts';
@@ -13,10 +14,12 @@ import type { ConsentEntryInput } from '../data/consents.ts';
 import type { Parts } from '../parts.ts';
 import { runSteps, type Step } from './steps.ts';
 
-export type InboundDeps = Pick<Parts, 'municipality' | 'settings' | 'schemas' | 'contracts' | 'trust' | 'messages' | 'conversations' | 'consents' | 'outbox' | 'audit' | 'handlers' | 'metrics' | 'log' | 'now' | 'events' | 'nudgeRelay'>;
+export type InboundDeps = Pick<Parts, 'municipality' | 'settings' | 'schemas' | 'contracts' | 'trust' | 'messages' | 'conversations' | 'consents' | 'outbox' | 'audit' | 'handlers' | 'metrics' | 'log' | 'now' | 'events' | 'nudgeRelay' | 'ownKeys'>;
 
 export interface InboundDelivery {
   body: Buffer;
+  /** The body opened already (the consumer does it on arrival to learn the conversation); else the pipeline opens it. */
+  opened?: Promise<OpenedBody>;
   /** RabbitMQ-validated user_id; matched against the sender's broker user in the trust issue. */
   userId?: string;
 }
@@ -54,6 +57,8 @@ interface InboundContext {
   delivery: InboundDelivery;
   now: Date;
   jws?: string;
+  /** It arrived as a JWE that decrypted with one of our keys. */
+  encrypted?: boolean;
   kid?: string;
   claims?: Record<string, unknown>;
   key?: jose.JWK.Key;
@@ -73,10 +78,19 @@ const limitSize: Step<InboundContext, InboundDeps> = (ctx, deps) => {
   }
 };
 
+/**
+ * Decrypted to the sender's JWS when it is a JWE. One that does not decrypt is refused before anyone
+ * is known to have sent it, so no error signal goes back: there is no authentic sender to tell.
+ */
+const decrypt: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
+  const opened = await (ctx.delivery.opened ?? openBody(() => deps.ownKeys.decryptionKeys(), ctx.delivery.body));
+  ctx.jws = opened.jws;
+  ctx.encrypted = opened.encrypted;
+};
+
 /** A compact JWS with alg ES256 and a kid. */
 const parseJws: Step<InboundContext, InboundDeps> = (ctx) => {
-  ctx.jws = ctx.delivery.body.toString('utf8').trim();
-  const parsed = parseCompactJws(ctx.jws);
+  const parsed = parseCompactJws(ctx.jws!);
   ctx.kid = parsed.kid;
   ctx.claims = parsed.claims;
 };
@@ -94,6 +108,14 @@ const verifySignature: Step<InboundContext, InboundDeps> = async (ctx, deps) => 
   assertWithinLimits(verified);
   deps.schemas.assertValid('envelope', verified, '', 'envelope_invalid');
   ctx.envelope = verified as unknown as Envelope;
+};
+
+/**
+ * Anything but a receipt or error signal arrived encrypted to us. Checked once the signature
+ * verified, so the authentic sender of a plain message learns why in an error signal.
+ */
+const requireEncryption: Step<InboundContext, InboundDeps> = (ctx) => {
+  if (!ctx.encrypted && !isSignal(ctx.envelope!.type)) throw new Refusal('encryption_required', `${ctx.envelope!.type} arrived as a plain JWS`);
 };
 
 /** The broker-validated user that published it is the claimed municipality's own broker user. */
@@ -247,9 +269,11 @@ export type InboundStep = Step<InboundContext, InboundDeps>;
 
 export const inboundSteps = [
   limitSize,
+  decrypt,
   parseJws,
   findSenderKey,
   verifySignature,
+  requireEncryption,
   checkTransportSender,
   checkRecipient,
   checkTimes,

@@ -45,6 +45,7 @@ export async function keysPage(root) {
   });
   root.append(h('h1', {}, 'Partnernøgler'),
     h('p', {}, 'Vores nøgle ', h('code', {}, own.current), ': ', h('span', { class: 'fingerprint', id: 'own-fingerprint' }, own.fingerprint)),
+    h('p', {}, 'Vores krypteringsnøgle ', h('code', {}, own.encryption.current), ': ', h('span', { class: 'fingerprint', id: 'own-encryption-fingerprint' }, own.encryption.fingerprint)),
     h('p', { class: 'hint' }, 'Læs fingeraftrykket op for partnerens administrator i telefonen, gruppe for gruppe, før en nøgle godkendes.'),
     button('Skift vores nøgle', async () => { const r = await api('POST', '/admin/keys/rotate'); say(`Ny nøgle ${r.kid} tager over ${dateTime(r.validFrom)}.`); refresh(); }, { class: 'secondary' }),
     ...sections.flat().filter(Boolean), h('h2', {}, 'Importér en partners nøgle'), importForm);
