@@ -48,13 +48,13 @@ export const chainOk = { ok: true, entries: 1284 };
 export const chainBroken = { ok: false, entries: 1284, firstBroken: { seq: 77, reason: 'hash does not match the entry' } };
 
 export const key = {
-  kid: '165-2026-11', municipality: '165', status: 'pending', thumbprint: 'q0sZ1Yc9cM2v3WmY1kqJmQm0gGm1nH4XxS8n9Q6qH2A',
+  kid: '165-2026-11', municipality: '165', status: 'pending', use: 'sig', thumbprint: 'q0sZ1Yc9cM2v3WmY1kqJmQm0gGm1nH4XxS8n9Q6qH2A',
   fingerprint: 'AB12 CD34 EF56 7890 1A2B 3C4D 5E6F 7A8B 9C0D 1E2F', source: 'admin token:5f1c2d3e:admin', reason: null, replacesKid: null,
   validFrom: null, retireAt: null, expiresAt: '2028-11-28T00:00:00.000Z', createdAt: at,
 };
 
 export const keyList = {
-  own: { current: '101-2026-01', fingerprint: '0A1B 2C3D 4E5F 6A7B 8C9D 0E1F 2A3B 4C5D 6E7F 8A9B' },
+  own: { current: '101-2026-01', fingerprint: '0A1B 2C3D 4E5F 6A7B 8C9D 0E1F 2A3B 4C5D 6E7F 8A9B', encryption: { current: '101-enc-2026-01', fingerprint: '1B2C 3D4E 5F6A 7B8C 9D0E 1F2A 3B4C 5D6E 7F8A 9B0C' } },
   partners: [{ ...key, status: 'active' }],
 };
 
@@ -64,7 +64,7 @@ export const keyImport = {
   expiresAt: '2028-11-28T00:00:00Z',
 };
 
-export const keyRotation = { kid: '101-2026-12', validFrom: '2026-12-05T09:30:00.000Z', replacesKid: '101-2026-01', announcedTo: ['147', '165'] };
+export const keyRotation = { kid: '101-2026-12', encryptionKid: '101-enc-2026-12', validFrom: '2026-12-05T09:30:00.000Z', replacesKid: '101-2026-01', announcedTo: ['147', '165'] };
 
 export const token = { id: '5f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f', role: 'caseworker', label: 'Sagssystem Nexus', expiresAt: '2027-02-26T09:30:00.000Z', revokedAt: null, createdAt: at };
 

@@ -52,7 +52,7 @@ const cprHeader: Parameter = { name: 'X-Citizen-CPR', in: 'header', required: tr
 /** Refusals of the outbound pipeline (pipeline/outbound.ts): any route that sends a message may answer them. */
 const sendRefusals: RefusalCode[] = [
   'schema_invalid', 'unknown_type', 'system_only', 'role_forbidden', 'contract_forbids', 'no_agreement', 'state_forbids',
-  'reply_unknown', 'consent_missing', 'consent_withdrawn', 'consent_expired', 'consent_scope',
+  'reply_unknown', 'consent_missing', 'consent_withdrawn', 'consent_expired', 'consent_scope', 'recipient_key_missing',
 ];
 const chainAnswers = (what: string): Record<number, Answer> => ({
   200: { description: `Every link of the ${what} holds`, schema: ref('ChainReport'), example: example.chainOk },
@@ -181,13 +181,13 @@ export const operations: Operation[] = [
   },
   {
     method: 'post', path: '/admin/keys', tag: 'keys', roles: ['admin'], summary: "Import a partner's public key (pending until approved)",
-    description: 'The kid must start with `<municipality>-`; compare the fingerprint with the partner by phone before approving.',
+    description: 'The kid must start with `<municipality>-`, and `<municipality>-enc-` exactly for an encryption key (`use: enc`); compare the fingerprint with the partner by phone before approving.',
     body: { schema: ref('KeyImport'), required: true, example: example.keyImport },
     answers: { 201: { description: 'The imported keys', schema: { type: 'object', required: ['imported'], properties: { imported: { type: 'array', items: ref('Key') } } }, example: { imported: [example.key] } } },
     refusals: ['schema_invalid', 'key_invalid', 'key_state_forbids'],
   },
   {
-    method: 'post', path: '/admin/keys/rotate', tag: 'keys', roles: ['admin'], summary: "Rotate the node's own key: make the next key and announce it to every partner",
+    method: 'post', path: '/admin/keys/rotate', tag: 'keys', roles: ['admin'], summary: "Rotate the node's own keys: make the next signing and encryption keys and announce them to every partner",
     answers: { 202: { description: 'The next key, when it takes over, and who was told (trust.key-rotation messages)', schema: ref('KeyRotation'), example: example.keyRotation } },
     refusals: [...sendRefusals, 'key_state_forbids'],
   },

@@ -31,6 +31,7 @@ export function viewComponents(files: Record<string, Schema>): Record<string, Sc
   const checkpoint = object({ at: dateTime, audit: logHead, consent: logHead, kid: string, jws: { type: 'string', description: 'Compact JWS (ES256) of {kind: log-checkpoint, node, at, audit, consent}' } });
   const keyView = object({
     kid: string, municipality, status: { enum: ['pending', 'pending-rotation', 'active', 'retired', 'revoked'] },
+    use: { enum: ['sig', 'enc'], description: 'sig: verifies its messages; enc: what messages to it are encrypted to (kid `<code>-enc-…`)' },
     thumbprint: string, fingerprint: { type: 'string', description: 'SHA-256 thumbprint in groups of four hex digits, to read aloud on the phone' },
     source: string, reason: nullable(string), replacesKid: nullable(string), validFrom: nullable(dateTime), retireAt: nullable(dateTime),
     expiresAt: nullable(dateTime), createdAt: dateTime,
@@ -148,10 +149,13 @@ export function viewComponents(files: Record<string, Schema>): Record<string, Sc
     }),
     Key: keyView,
     KeyList: object({
-      own: object({ current: string, next: object({ kid: string, validFrom: dateTime }), previous: string, fingerprint: string }, ['current', 'fingerprint']),
+      own: object({
+        current: string, next: object({ kid: string, validFrom: dateTime }), previous: string, fingerprint: string,
+        encryption: object({ current: string, next: string, fingerprint: string }, ['current', 'fingerprint']),
+      }, ['current', 'fingerprint', 'encryption']),
       partners: { type: 'array', items: ref('Key') },
     }),
-    KeyRotation: object({ kid: string, validFrom: dateTime, replacesKid: string, announcedTo: { type: 'array', items: municipality } }),
+    KeyRotation: object({ kid: string, encryptionKid: string, validFrom: dateTime, replacesKid: string, announcedTo: { type: 'array', items: municipality } }),
     Token: token,
     NewToken: { allOf: [ref('Token'), object({ token: { type: 'string', description: 'The bearer token, shown only in this answer' } })] },
     InvoiceLine: extend(files, 'stay-invoice', '/properties/lines/items', {
