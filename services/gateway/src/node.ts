@@ -83,7 +83,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     keys,
     audit,
     transaction: db.transaction,
-    deadLetters: new DeadLetterQueue(config.amqpUrl, brokerNames(config.exchange, config.municipality)),
+    deadLetters: new DeadLetterQueue(config.amqpUrls, brokerNames(config.exchange, config.municipality)),
     handlers: messageHandlers({ municipality: config.municipality, contracts, trust, log, keyOverlapMs: config.keyOverlapMs }),
     trust,
     ownKeys,
@@ -98,7 +98,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const probe = () => withTimeout(db.ping(), 2000).then(() => true, () => false);
   const gate = new DatabaseGate(probe, () => broker, log, (ms) => (options.onFatal ?? ((reason) => log.error(reason)))(`the database has not answered for ${Math.round(ms / 1000)} s`));
   const consumer = new InboundConsumer(parts, () => broker, options.retry ?? defaultRetryPolicy, gate);
-  const broker = new Broker(config.amqpUrl, brokerNames(config.exchange, config.municipality), log, consumer.handle, prefetchFor(db));
+  const broker = new Broker(config.amqpUrls, brokerNames(config.exchange, config.municipality), log, consumer.handle, { prefetch: prefetchFor(db), queueType: config.queueType });
   relay = new OutboxRelay(parts, () => broker);
   const deadlineWatch = new DeadlineWatch(parts);
   const keyWatch = new KeyWatch(parts, config.keyWatchMs);

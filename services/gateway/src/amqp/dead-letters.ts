@@ -1,7 +1,6 @@
 import amqp from 'amqplib';
 import { parseCompactJws } from '../crypto/jws.ts';
-import type { BrokerNames } from './broker.ts';
-import type { Delivery } from './broker.ts';
+import { connectToAny, type BrokerNames, type Delivery } from './broker.ts';
 
 /** What the console and CLI show of a dead letter: facts only, never the payload (it may hold a CPR number). */
 export interface DeadLetterView {
@@ -54,8 +53,9 @@ function viewOf(message: amqp.GetMessage): DeadLetterView {
 export class DeadLetterQueue {
   private readonly user: string;
 
-  constructor(private readonly url: string, private readonly names: BrokerNames, private readonly max = 1000) {
-    this.user = decodeURIComponent(new URL(url).username) || 'guest';
+  /** `urls`: the node's brokers (AMQP_URL); the first that answers is used. */
+  constructor(private readonly urls: readonly string[], private readonly names: BrokerNames, private readonly max = 1000) {
+    this.user = decodeURIComponent(new URL(urls[0]!).username) || 'guest';
   }
 
   async list(): Promise<DeadLetterView[]> {
@@ -87,7 +87,7 @@ export class DeadLetterQueue {
   }
 
   private async withChannel<T>(work: (channel: amqp.ConfirmChannel) => Promise<T>): Promise<T> {
-    const connection = await amqp.connect(this.url);
+    const { connection } = await connectToAny(this.urls);
     try {
       const channel = await connection.createConfirmChannel();
       const result = await work(channel);
