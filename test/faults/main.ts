@@ -22,9 +22,10 @@ const started = Date.now();
 runFaults({ count, concurrency, plan: values.short ? 'short' : 'full', cluster: values.cluster, drainTimeoutMs: Number(values['drain-timeout']) * 1000, say: (line) => console.log(line) })
   .then((figures) => {
     for (const crash of figures.crashes) console.log(`crash: ${crash}`);
+    for (const stall of figures.stalls) console.log(`stall: ${stall}`);
     console.log(`Faults: ${figures.faults.length}; run took ${Math.round((Date.now() - started) / 1000)} s`);
     console.log(figuresLine(figures));
-    process.exit(figures.lost + figures.doubled + figures.dead + figures.crashes.length === 0 ? 0 : 1);
+    process.exit(figures.lost + figures.doubled + figures.dead + figures.crashes.length + figures.stalls.length === 0 ? 0 : 1);
   })
   .catch((error) => {
     console.error(`Fault run failed: ${(error as Error).stack ?? error}`);

@@ -1,6 +1,7 @@
 // The fault run of issue 12: two nodes (sender 101, receiver 165) on a private RabbitMQ node (or,
 // with `cluster`, a private three-node RabbitMQ cluster with quorum queues) and a private PostgreSQL
-// cluster, N notices while the broker, the nodes and PostgreSQL are made to fail.
+// cluster, N notices while the broker, the nodes and PostgreSQL are made to fail. Longer than 250
+// lines: the fault plans share the run's nodes and counters, and read best next to them.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,6 +35,8 @@ export interface FaultFigures {
   doubled: number;
   dead: number;
   crashes: string[];
+  /** Broker-node faults after which a gateway node did not move to another broker of the cluster. */
+  stalls: string[];
   faults: string[];
 }
 
@@ -115,6 +118,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
       }
     };
     const faults: string[] = [];
+    const stalls: string[] = [];
     const fault = async (name: string, act: () => Promise<void>) => {
       const t0 = Date.now();
       await act();
@@ -145,11 +149,21 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
       });
 
     // A cluster node goes down while traffic runs on the other two, then comes back and catches up.
+    // Both gateway nodes must be back on another broker while it is down (AMQP_URL lists all three).
     const brokerNodeDown = async (how: 'stop' | 'kill -9', which: string, pick: () => Promise<PrivateRabbit | undefined>) => {
       const node = (await pick().catch(() => undefined)) ?? brokers.nodes[1]!;
-      await fault(`broker node ${node.name} (${which}) ${how}, 5 s down, started again`, async () => {
+      const via = brokers.nodes.find((n) => n !== node)!;
+      const onOthers = async () => {
+        const connections = await brokers.connections(via).catch(() => []);
+        return ['101', '165'].every((code) => connections.some((c) => c.user === `${prefix}${code}` && c.node !== node.name));
+      };
+      await fault(`broker node ${node.name} (${which}) ${how}, started again`, async () => {
         await (how === 'stop' ? node.shutdown() : node.kill9());
-        await sleep(5000);
+        const down = Date.now();
+        while (!(await onOthers()) && Date.now() - down < 30_000) await sleep(250);
+        if (await onOthers()) faults.push(`  (both gateway nodes on the other brokers ${((Date.now() - down) / 1000).toFixed(1)} s after it went down)`);
+        else stalls.push(`a gateway node found no other broker within 30 s while ${node.name} was down`);
+        await sleep(3000);
         await node.launch();
       });
     };
@@ -168,7 +182,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
         : [
             [0.25, () => brokerNodeDown('stop', "leader of the receiver's inbox", leaderOfInbox('165'))],
             [0.5, () => nodeKill(receiver, 'receiver')],
-            [0.7, () => brokerNodeDown('kill -9', "first of the receiver's brokers", async () => brokers.nodes[1])],
+            [0.7, () => brokerNodeDown('kill -9', "new leader of the receiver's inbox", leaderOfInbox('165'))],
           ];
 
     const plan: [number, () => Promise<void>][] = options.cluster
@@ -231,6 +245,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
       doubled: [...perNotice.values()].reduce((sum, n) => sum + n - 1, 0),
       dead,
       crashes: [...nodes.values()].flatMap((n) => n.crashes),
+      stalls,
       faults,
     };
   } finally {

@@ -234,6 +234,16 @@ export class PrivateRabbitCluster {
     return this.nodes.find((n) => n.name === leader);
   }
 
+  /** Client connections of the whole cluster as `via` sees them: which broker user is on which node. */
+  async connections(via: PrivateRabbit): Promise<{ node: string; user: string }[]> {
+    // The text output names a connection's node in its pid (<node.…>); the JSON one does not.
+    const lines = (await via.ctl('list_connections', 'pid', 'user', '--no-table-headers', '--quiet')).trim().split('\n').filter(Boolean);
+    return lines.map((line) => {
+      const [pid, user] = line.split('\t');
+      return { node: /^<([^.]+)\./.exec(pid ?? '')?.[1] ?? '', user: user ?? '' };
+    });
+  }
+
   async stop(): Promise<void> {
     for (const node of [...this.nodes].reverse()) await node.stop();
   }
