@@ -161,7 +161,10 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
         await (how === 'stop' ? node.shutdown() : node.kill9());
         const down = Date.now();
         while (!(await onOthers()) && Date.now() - down < 30_000) await sleep(250);
-        if (await onOthers()) faults.push(`  (both gateway nodes on the other brokers ${((Date.now() - down) / 1000).toFixed(1)} s after it went down)`);
+        if (await onOthers()) {
+          faults.push(`  (both gateway nodes on the other brokers ${((Date.now() - down) / 1000).toFixed(1)} s after it went down)`);
+          say(faults.at(-1)!);
+        }
         else stalls.push(`a gateway node found no other broker within 30 s while ${node.name} was down`);
         await sleep(3000);
         await node.launch();
