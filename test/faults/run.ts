@@ -160,7 +160,8 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
       await fault(`broker node ${node.name} (${which}) ${how}, started again`, async () => {
         await (how === 'stop' ? node.shutdown() : node.kill9());
         const down = Date.now();
-        while (!(await onOthers()) && Date.now() - down < 30_000) await sleep(250);
+        // Each look is a rabbitmqctl run (an Erlang VM start): once a second is plenty.
+        while (!(await onOthers()) && Date.now() - down < 30_000) await sleep(1000);
         if (await onOthers()) {
           faults.push(`  (both gateway nodes on the other brokers ${((Date.now() - down) / 1000).toFixed(1)} s after it went down)`);
           say(faults.at(-1)!);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
 import { pino } from 'pino';
-import { loadConfig, type Role } from '../../services/gateway/src/config/index.ts';
+import { loadConfig, type NodeConfig, type Role } from '../../services/gateway/src/config/index.ts';
 import { loadOrCreateSigningKey, type SigningKey } from '../../services/gateway/src/crypto/jws.ts';
 import { createNode, type GatewayNode, type NodeOptions } from '../../services/gateway/src/node.ts';
 import { brokerNames } from '../../services/gateway/src/amqp/broker.ts';
@@ -118,8 +118,10 @@ export class TestFederation {
     this.nodes.delete(code);
   }
 
-  /** Starts a stopped node again on the same database and keys. */
-  restartNode(code: string): Promise<TestNode> {
+  /** Starts a stopped node again on the same database and keys (with `changes` to its configuration). */
+  restartNode(code: string, changes: Partial<NodeConfig> = {}): Promise<TestNode> {
+    const entry = this.configs.get(code)!;
+    this.configs.set(code, { ...entry, config: { ...entry.config, ...changes } });
     return this.launch(code);
   }
 

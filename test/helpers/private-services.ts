@@ -75,12 +75,13 @@ export class PrivateRabbit {
     return `amqp://guest:guest@127.0.0.1:${this.port}`;
   }
 
-  static async start(options: { name?: string; cookie?: string } = {}): Promise<PrivateRabbit> {
+  /** `plugins`: e.g. rabbitmq_shovel; none by default. */
+  static async start(options: { name?: string; cookie?: string; plugins?: string[] } = {}): Promise<PrivateRabbit> {
     const dir = mkdtempSync(path.join(tmpdir(), 'kb-rabbit-'));
     const node = new PrivateRabbit(dir, await freePort(), await freePort(), options.name, options.cookie);
     mkdirSync(path.join(dir, 'mnesia'));
     mkdirSync(path.join(dir, 'log'));
-    writeFileSync(path.join(dir, 'enabled_plugins'), '[].\n');
+    writeFileSync(path.join(dir, 'enabled_plugins'), `[${(options.plugins ?? []).join(',')}].\n`);
     writeFileSync(path.join(dir, 'rabbitmq.conf'), `listeners.tcp.local = 127.0.0.1:${node.port}\nloopback_users.guest = true\n`);
     // Its own (empty) env file, so the shared node's NODENAME in /etc/rabbitmq/rabbitmq-env.conf is not read.
     writeFileSync(path.join(dir, 'rabbitmq-env.conf'), '');
