@@ -2,30 +2,15 @@ import { EventEmitter } from 'node:events';
 import amqp from 'amqplib';
 import type { Logger } from 'pino';
 import { queueArguments, type BrokerNames, type QueueType } from '../config/broker-names.ts';
+import { brokerAddress } from './connect.ts';
 
 export { brokerNames, routingKeyFor, type BrokerNames } from '../config/broker-names.ts';
+export { connectToAny } from './connect.ts';
 
 export type Delivery = amqp.ConsumeMessage;
 
 export interface PublishResult {
   routed: boolean;
-}
-
-/** host:port of an AMQP URL, for logs (never its credentials). */
-export const brokerAddress = (url: string) => new URL(url).host;
-
-/** Connects to the first of the brokers (nodes of one cluster) that answers, starting at `from`. */
-export async function connectToAny(urls: readonly string[], options: Record<string, unknown> = {}, from = 0): Promise<{ connection: amqp.ChannelModel; index: number }> {
-  let last: unknown;
-  for (let i = 0; i < urls.length; i++) {
-    const index = (from + i) % urls.length;
-    try {
-      return { connection: await amqp.connect(urls[index]!, { timeout: 10_000, ...options }), index };
-    } catch (error) {
-      last = error;
-    }
-  }
-  throw last;
 }
 
 /**

@@ -1,6 +1,7 @@
 import amqp from 'amqplib';
 import { parseCompactJws } from '../crypto/jws.ts';
-import { connectToAny, type BrokerNames, type Delivery } from './broker.ts';
+import type { BrokerNames, Delivery } from './broker.ts';
+import { connectToAny } from './connect.ts';
 
 /** What the console and CLI show of a dead letter: facts only, never the payload (it may hold a CPR number). */
 export interface DeadLetterView {
