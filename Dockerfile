@@ -31,5 +31,7 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
   CMD ["node", "dist/gateway/src/cli/healthcheck.js"]
-# Migrations first (prisma migrate deploy), then the node; see docs/OPERATIONS.md, "Upgrade".
-CMD ["sh", "-c", "node_modules/.bin/prisma migrate deploy && exec node dist/gateway/src/main.js"]
+# The node, with its own database role. Migrations are the owner's step, run before it (and after
+# every upgrade) from the same image with the owner's URL: `node dist/gateway/src/setup-database.js`
+# (docker-compose.yml: the migrate-<code> jobs; docs/OPERATIONS.md, "Database roles").
+CMD ["node", "dist/gateway/src/main.js"]

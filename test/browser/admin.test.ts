@@ -29,7 +29,7 @@ describe('console journey 4: an admin approves a pending key and replays the ref
     const key: SigningKey = { kid: generated.kid, key: generated, publicJwk: generated.toJSON() as never };
     expect((await asUser(alb, 'admin').post('/admin/keys', { municipality: '161', jwk: key.publicJwk })).status).toBe(201);
     const envelope = newEnvelope({ ...admissionRequest('161', '165', 'solvang'), from: '161' } as never, new Date());
-    await probe.publish('165', await sign(key, envelope), envelope.id);
+    await probe.publish('165', await federation.sealFor('165', await sign(key, envelope)), envelope.id);
     const listed = await eventually('dead letter', async () => {
       const res = await asUser(alb, 'admin').get('/admin/dead-letters');
       return res.body.deadLetters?.find((d: { id: string }) => d.id === envelope.id);
@@ -74,7 +74,9 @@ describe('console journey 4: an admin approves a pending key and replays the ref
     await admin.goto(`${alb.url}/#/samtale/${envelope.conversationId}`);
     await admin.getByText('modtaget fra Glostrup').waitFor();
 
+    const checkpoint = (await asUser(alb, 'admin').post('/checkpoints', {})).body.checkpoint;
     await admin.getByRole('link', { name: 'Kontrol og sundhed' }).click();
+    await admin.getByText(`revisionsloggen til post ${checkpoint.audit.seq}, samtykkeloggen til post ${checkpoint.consent.seq}`, { exact: false }).waitFor();
     await admin.getByRole('button', { name: 'Kontrollér Revisionsloggen' }).click();
     await admin.getByText(/Revisionsloggen: kæden er hel/).waitFor();
     await expectAccessible(admin, 'admin: checks');

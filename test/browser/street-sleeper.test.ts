@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { TestFederation, eventually } from '../helpers/nodes.ts';
+import { TestFederation, asUser, eventually } from '../helpers/nodes.ts';
+import { noticeRequest } from '../helpers/messages.ts';
 import { browserProblems, expectAccessible, launchBrowser, personPage, shot, tokenLogin } from './browser.ts';
 
 describe('console journey 1: a street sleeper from København to Albertslund', () => {
   const federation = new TestFederation();
   let browser: Browser;
+  // The nodes' clock: the last journey lets an hour pass.
+  let offsetMs = 0;
   beforeAll(async () => {
-    await federation.start(['101', '165']);
+    await federation.start(['101', '165'], { now: () => new Date(Date.now() + offsetMs) });
     browser = await launchBrowser();
   }, 180_000);
   afterAll(async () => {
@@ -74,4 +77,31 @@ describe('console journey 1: a street sleeper from København to Albertslund', (
     expect(browserProblems(outreach)).toEqual([]);
     expect(browserProblems(caseworker)).toEqual([]);
   }, 180_000);
+
+  it('when a sent notice gets no receipt in time, then every console page says so until the receipt comes', async () => {
+    const kbh = federation.get('101');
+    const consentId = await federation.consent('101');
+    await federation.stopNode('165');
+    const sent = await asUser(kbh, 'outreach').post('/messages', noticeRequest('165', { consentId }));
+    await eventually('the broker took it', async () => (await kbh.node.parts.messages.find(sent.body.id))?.status === 'sent');
+    offsetMs = 61 * 60_000;
+    expect(await kbh.node.deliveryWatch.check()).toHaveLength(1);
+
+    const outreach = await personPage(browser);
+    await tokenLogin(outreach, kbh.url, kbh.token('outreach'));
+    const warning = outreach.locator('#undelivered');
+    await warning.waitFor();
+    expect(await warning.textContent()).toContain('En sendt besked er ikke leveret endnu.');
+    expect(await warning.textContent()).toContain('Albertslund Kommune');
+    await expectAccessible(outreach, 'outreach: undelivered warning');
+    await warning.getByRole('link').click();
+    await outreach.getByText(/Ikke leveret \(no_receipt\)/).waitFor();
+
+    await federation.restartNode('165');
+    await eventually('the late receipt', async () => (await kbh.node.parts.messages.find(sent.body.id))?.status === 'delivered', 20_000);
+    await outreach.goto(`${kbh.url}/#/fulgte`);
+    await outreach.getByRole('heading', { name: 'Mine underretninger' }).waitFor();
+    expect(await outreach.locator('#undelivered').count()).toBe(0);
+    expect(browserProblems(outreach)).toEqual([]);
+  }, 120_000);
 });

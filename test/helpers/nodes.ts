@@ -5,7 +5,10 @@ import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
 import { pino } from 'pino';
 import { loadConfig, type NodeConfig, type Role } from '../../services/gateway/src/config/index.ts';
-import { loadOrCreateSigningKey, type SigningKey } from '../../services/gateway/src/crypto/jws.ts';
+import type { SigningKey } from '../../services/gateway/src/crypto/jws.ts';
+import { OwnKeys } from '../../services/gateway/src/crypto/own-keys.ts';
+import { encryptTo } from '../../services/gateway/src/crypto/jwe.ts';
+import jose from 'node-jose';
 import { createNode, type GatewayNode, type NodeOptions } from '../../services/gateway/src/node.ts';
 import { brokerNames } from '../../services/gateway/src/amqp/broker.ts';
 import type { Envelope } from '../../services/gateway/src/domain/envelope.ts';
@@ -53,13 +56,23 @@ export class TestFederation {
     for (const code of codes) await this.startNode(code, options, options.env);
   }
 
-  /** Each municipality's key in its key folder, and every public key in the shared trust folder. */
+  /** Each municipality's signing and encryption keys in its key folder, and its public JWKS in the shared trust folder. */
   async prepareKeys(codes: string[]): Promise<void> {
-    const keys = new Map<string, SigningKey>();
-    for (const code of codes) keys.set(code, await loadOrCreateSigningKey(this.keyDir(code), code));
-    for (const [code, key] of keys) {
-      writeFileSync(path.join(this.trustDirOf(), `${code}.jwks.json`), JSON.stringify({ keys: [key.publicJwk] }));
+    for (const code of codes) {
+      const jwks = (await OwnKeys.load(this.keyDir(code), code)).jwks();
+      writeFileSync(path.join(this.trustDirOf(), `${code}.jwks.json`), JSON.stringify(jwks));
     }
+  }
+
+  /**
+   * Encrypts a signed JWS to `code`'s encryption key, as a partner's relay does (the node's newest
+   * key while it runs, else the one in its key folder).
+   */
+  async sealFor(code: string, jws: string): Promise<string> {
+    const running = this.nodes.get(code)?.node.parts.ownKeys;
+    const next = running?.status().encryption.next;
+    const key = next ? running!.jwks().keys.find((k) => k.kid === next)! : (running ?? (await OwnKeys.load(this.keyDir(code), code))).encryptionKey().publicJwk;
+    return encryptTo(await jose.JWK.asKey(key), jws);
   }
 
   keyDir(code: string): string {

@@ -137,7 +137,8 @@ describe('consent log and legal basis between real nodes', () => {
 
     it('when partner keys were imported at start, then each import is in the audit log', async () => {
       const imports = await federation.get('165').node.parts.audit.list({ action: 'key.import' });
-      expect(imports.map((a) => a.detail?.municipality).sort()).toEqual(['101', '161', '165']);
+      // A signing and an encryption key of each.
+      expect(imports.map((a) => a.detail?.municipality).sort()).toEqual(['101', '101', '161', '161', '165', '165']);
     });
 
     it('when someone tries UPDATE or DELETE on a log table, then PostgreSQL refuses', async () => {

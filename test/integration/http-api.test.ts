@@ -150,12 +150,13 @@ describe('HTTP API of a node', () => {
   });
 
   describe('public endpoints', () => {
-    it('when asked for its keys, then the node serves its public ES256 key without the private part', async () => {
+    it('when asked for its keys, then the node serves its public ES256 signing key and its encryption key without the private parts', async () => {
       const res = await request(kbh().url).get('/.well-known/jwks.json');
       expect(res.status).toBe(200);
-      expect(res.body.keys).toHaveLength(1);
-      expect(res.body.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: kbh().key.kid });
-      expect(res.body.keys[0].d).toBeUndefined();
+      expect(res.body.keys).toHaveLength(2);
+      expect(res.body.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: kbh().key.kid });
+      expect(res.body.keys[1]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ECDH-ES+A256KW', use: 'enc', kid: kbh().node.parts.ownKeys.status().encryption.current });
+      expect(res.body.keys.filter((k: Record<string, unknown>) => 'd' in k)).toEqual([]);
     });
 
     it('when broker and database are up, then /health is 200 and says so', async () => {

@@ -69,12 +69,12 @@ describe('inbound pipeline: when a message reaches Albertslund (165)', () => {
 
   it('when it is addressed to another municipality, then it is refused as wrong_recipient', async () => {
     const envelope = noticeEnvelope('101', '161');
-    expect(await refusedWith(await sign(kbhKey, envelope))).toBe('wrong_recipient');
+    expect(await refusedWith(await federation.sealFor('165', await sign(kbhKey, envelope)))).toBe('wrong_recipient');
   });
 
   it('when it has expired, then it is refused as message_expired', async () => {
-    const envelope = noticeEnvelope('101', '165', { expiresAt: new Date(Date.now() - 1000).toISOString() });
-    expect(await refusedWith(await sign(kbhKey, envelope))).toBe('message_expired');
+    const envelope = noticeEnvelope('101', '165', { createdAt: new Date(Date.now() - 3600_000).toISOString(), expiresAt: new Date(Date.now() - 1000).toISOString() });
+    expect(await refusedWith(await federation.sealFor('165', await sign(kbhKey, envelope)))).toBe('message_expired');
   });
 
   it('when it is not a JWS at all, then it is refused as jws_malformed', async () => {
@@ -102,7 +102,7 @@ describe('inbound pipeline: when a message reaches Albertslund (165)', () => {
 
   it('when the same signed message is published twice, then it is stored and receipted once and nothing is dead-lettered', async () => {
     const envelope = noticeEnvelope('101', '165');
-    const jws = await sign(kbhKey, envelope);
+    const jws = await federation.sealFor('165', await sign(kbhKey, envelope));
     const deadBefore = (await probe.deadLetters('165')).length;
     await probe.publish('165', jws);
     await probe.publish('165', jws);
@@ -149,7 +149,7 @@ describe('inbound pipeline: when a message reaches Albertslund (165)', () => {
       kbh.nudgeRelay();
       await eventually('sent to Glostrup', async () => (await kbh.messages.find(envelope.id))?.status === 'sent');
       // The same message, misrouted to Albertslund.
-      await probe.publish('165', await sign(kbhKey, envelope));
+      await probe.publish('165', await federation.sealFor('165', await sign(kbhKey, envelope)));
       const rejected = await eventually('rejection at København', async () => {
         const m = await kbh.messages.find(envelope.id);
         return m?.status === 'rejected' ? m : undefined;

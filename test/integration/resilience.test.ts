@@ -80,7 +80,7 @@ describe('when the database is down while a message arrives', () => {
   it('then the consumer pauses, spends no retries, and stores it once the database is back, dead-lettering nothing', async () => {
     const alb = federation.get('165');
     const envelope = noticeEnvelope('101', '165');
-    const jws = await sign(federation.get('101').key, envelope);
+    const jws = await federation.sealFor('165', await sign(federation.get('101').key, envelope));
     await cutDatabase(alb.databaseName);
     try {
       await probe.publish('165', jws);
@@ -109,7 +109,7 @@ describe('when processing fails while the database answers', () => {
 
   it('then after the retry policy the message is dead-lettered as retries_exhausted instead of being lost', async () => {
     const alb = federation.get('165');
-    const jws = await sign(federation.get('101').key, noticeEnvelope('101', '165'));
+    const jws = await federation.sealFor('165', await sign(federation.get('101').key, noticeEnvelope('101', '165')));
     await failInboundStores(alb.databaseName, true);
     try {
       await probe.publish('165', jws);
@@ -137,7 +137,7 @@ describe('when the channel of a delivery that is being retried is lost', () => {
 
   it('then that retry loop stops and only the redelivered copy is dead-lettered, once', async () => {
     const alb = federation.get('165');
-    const jws = await sign(federation.get('101').key, noticeEnvelope('101', '165'));
+    const jws = await federation.sealFor('165', await sign(federation.get('101').key, noticeEnvelope('101', '165')));
     await failInboundStores(alb.databaseName, true);
     try {
       await probe.publish('165', jws);

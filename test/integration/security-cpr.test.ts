@@ -101,7 +101,7 @@ describe('no CPR number in any answer, log line, audit entry or dead letter', ()
     outputs.push(`dead letter ${dead.code} ${dead.detail}`);
     // A partner's consent id is the partner's business: accepted, but audited masked.
     const underCprConsent = noticeEnvelope('101', '165', { consentId: DASHED });
-    await probe.publish('165', await sign(kbhKey, underCprConsent), DASHED);
+    await probe.publish('165', await federation.sealFor('165', await sign(kbhKey, underCprConsent)), DASHED);
     await eventually('the notice under a CPR-shaped consent id accepted', () => federation.get('165').node.parts.messages.find(underCprConsent.id));
 
     await eventually('the broker refusal audited', async () => (await federation.get('165').node.parts.audit.list({ code: 'key_unknown' })).length >= 1);

@@ -126,7 +126,7 @@ describe('hostile input: every case a 4xx problem with a stable code, never a 50
       for (const bad of ['a\u0000b', 'a\ud800b']) {
         const envelope = noticeEnvelope('101', '165', { consentId });
         (envelope.payload.observed as Record<string, string>).place = bad;
-        const jws = await sign(kbh().key, envelope);
+        const jws = await federation.sealFor('165', await sign(kbh().key, envelope));
         await probe.publish('165', jws, randomUUID());
         const transportId = randomUUID();
         await probe.publish('165', jws, transportId);

@@ -2,12 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import amqp from 'amqplib';
+import jose from 'node-jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSigningKey, sign, type SigningKey } from '../../services/gateway/src/crypto/jws.ts';
+import { generateEncryptionKey } from '../../services/gateway/src/crypto/jwe.ts';
 import { brokerNames, routingKeyFor } from '../../services/gateway/src/amqp/broker.ts';
 import { newEnvelope } from '../../services/gateway/src/domain/envelope.ts';
 import { run as cli } from '../../services/gateway/src/cli/main.ts';
-import { TestFederation, asUser, eventually } from '../helpers/nodes.ts';
+import { TestFederation, amqpUrl, asUser, eventually } from '../helpers/nodes.ts';
 import { BrokerProbe } from '../helpers/broker.ts';
 import { admissionRequest, noticeRequest } from '../helpers/messages.ts';
 import { adminQuery } from '../helpers/postgres.ts';
@@ -29,7 +31,7 @@ describe('partner keys, tokens and broker users', () => {
   /** An admission notice from Glostrup, signed with `key`, published as Glostrup's broker user. */
   async function fromGlostrup(key: SigningKey) {
     const envelope = newEnvelope({ ...admissionRequest('161', '165', 'solvang'), from: '161' } as never, new Date());
-    const jws = await sign(key, envelope);
+    const jws = await federation.sealFor('165', await sign(key, envelope));
     await probe.publish('165', jws);
     return { envelope, jws };
   }
@@ -83,6 +85,22 @@ describe('partner keys, tokens and broker users', () => {
       expect((await admin('165').post('/admin/keys', { municipality: '161', jwk: other.toJSON(true) })).body.code).toBe('key_invalid');
       expect((await admin('165').post('/admin/keys', { municipality: '657', jwk: other.toJSON() })).body.code).toBe('key_invalid');
       expect((await asUser(federation.get('165'), 'caseworker').post('/admin/keys', { municipality: '161', jwk: other.toJSON() })).status).toBe(403);
+    });
+
+    it('when an encryption key is imported, then its kid must say -enc-, a signing kid must not, and it never verifies a signature', async () => {
+      const enc = await generateEncryptionKey('161');
+      const asSigning = { ...(enc.toJSON() as object), use: 'sig', alg: 'ES256' };
+      expect((await admin('165').post('/admin/keys', { municipality: '161', jwk: asSigning })).body.code).toBe('key_invalid');
+      const mislabelled = { ...(enc.toJSON() as object), kid: '161-notenc' };
+      expect((await admin('165').post('/admin/keys', { municipality: '161', jwk: mislabelled })).body.code).toBe('key_invalid');
+      const imported = await admin('165').post('/admin/keys', { municipality: '161', jwk: enc.toJSON() });
+      expect(imported.status).toBe(201);
+      expect(imported.body.imported[0]).toMatchObject({ kid: enc.kid, use: 'enc', status: 'pending' });
+      expect((await admin('165').post(`/admin/keys/${enc.kid}/approve`, {})).body.status).toBe('active');
+      // Signed with the encryption key's private half (ES256 works on any P-256 key): refused all the same.
+      const sameKeyAsSigning = await jose.JWK.asKey({ ...(enc.toJSON(true) as object), alg: 'ES256', use: 'sig' });
+      const { jws } = await fromGlostrup({ kid: enc.kid, key: sameKeyAsSigning, publicJwk: sameKeyAsSigning.toJSON() as never });
+      expect(await outcomeAt165('', jws)).toBe('key_invalid');
     });
   });
 
@@ -162,7 +180,7 @@ describe('partner keys, tokens and broker users', () => {
       const asKbh = new BrokerProbe(federation.exchange, () => federation.brokerUrl('101'));
       try {
         const envelope = newEnvelope({ ...admissionRequest('161', '165', 'solvang'), from: '161' } as never, new Date());
-        const jws = await sign(federation.get('161').key, envelope);
+        const jws = await federation.sealFor('165', await sign(federation.get('161').key, envelope));
         await asKbh.publish('165', jws);
         expect((await probe.waitForDeadLetter('165', jws)).code).toBe('transport_sender_mismatch');
       } finally {
@@ -231,6 +249,7 @@ describe('own key rotation under traffic', () => {
   it('when København rotates while sending, then no message is refused, Albertslund retires the old key after the overlap, and Herning waits for its admin', async () => {
     const kbh = federation.get('101');
     const oldKid = kbh.key.kid;
+    const oldEncryptionKid = kbh.node.parts.ownKeys.status().encryption.current;
     const consentId = await federation.consent('101');
     const sent: string[] = [];
     const sending = (async () => {
@@ -260,11 +279,60 @@ describe('own key rotation under traffic', () => {
     expect(signers).toEqual(new Set([oldKid, rotation.body.kid]));
     await eventually('old key retired at Albertslund', async () => (await alb.trust.list({ municipality: '101' })).find((k) => k.kid === oldKid)?.status === 'retired', 15_000);
     expect((await alb.trust.list({ municipality: '101' })).find((k) => k.kid === rotation.body.kid)?.status).toBe('active');
+    // The encryption key rotated with it: the new one is what Albertslund encrypts to, the old one retired.
+    const statusOf = async (kid: string) => (await alb.trust.list({ municipality: '101' })).find((k) => k.kid === kid)?.status;
+    expect(rotation.body.encryptionKid).toMatch(/^101-enc-/);
+    expect(await statusOf(rotation.body.encryptionKid)).toBe('active');
+    await eventually('old encryption key retired at Albertslund', async () => (await statusOf(oldEncryptionKid)) === 'retired', 15_000);
+    expect(kbh.node.parts.ownKeys.status().encryption.current).toBe(rotation.body.encryptionKid);
 
     const herning = federation.get('657');
     const atHerning = await eventually('announcement at Herning', async () => (await herning.node.parts.trust.list({ municipality: '101' })).find((k) => k.kid === rotation.body.kid));
     expect(atHerning.status).toBe('pending-rotation');
     const approved = await asUser(herning, 'admin').post(`/admin/keys/${rotation.body.kid}/approve`, {});
     expect(approved.body.status).toBe('active');
+  }, 60_000);
+
+  it('when Albertslund rotates while København sends to it, then every message is delivered, encrypted first to the old and then to the new encryption key', async () => {
+    const kbh = federation.get('101');
+    const alb = federation.get('165');
+    const oldEncryptionKid = alb.node.parts.ownKeys.status().encryption.current;
+    const connection = await amqp.connect(amqpUrl);
+    const spy = await connection.createChannel();
+    const { queue } = await spy.assertQueue('', { exclusive: true, autoDelete: true });
+    await spy.bindQueue(queue, federation.exchange, routingKeyFor('165'));
+    const kids = new Set<string>();
+    await spy.consume(queue, (m) => {
+      const body = m?.content.toString('utf8') ?? '';
+      if (body.split('.').length === 5) kids.add(JSON.parse(Buffer.from(body.split('.')[0]!, 'base64url').toString('utf8')).kid);
+    }, { noAck: true });
+    try {
+      const consentId = await federation.consent('101');
+      const sent: string[] = [];
+      const sending = (async () => {
+        const until = Date.now() + 5000;
+        while (Date.now() < until) {
+          const res = await asUser(kbh, 'outreach').post('/messages', noticeRequest('165', { consentId }));
+          expect(res.status).toBe(202);
+          sent.push(res.body.id);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 500));
+      const rotation = await asUser(alb, 'admin').post('/admin/keys/rotate', {});
+      expect(rotation.status).toBe(202);
+      await sending;
+      for (const id of sent) {
+        const m = await eventually(`outcome of ${id}`, async () => {
+          const found = await kbh.node.parts.messages.find(id);
+          return found && found.status !== 'queued' && found.status !== 'sent' ? found : undefined;
+        });
+        expect(m.status).toBe('delivered');
+      }
+      expect(kids).toEqual(new Set([oldEncryptionKid, rotation.body.encryptionKid]));
+      await eventually('old encryption key retired at København', async () => (await kbh.node.parts.trust.list({ municipality: '165' })).find((k) => k.kid === oldEncryptionKid)?.status === 'retired', 15_000);
+    } finally {
+      await connection.close().catch(() => undefined);
+    }
   }, 60_000);
 });

@@ -161,7 +161,14 @@ describe('collaboration models between real nodes', () => {
 
   it('when a node announces a key rotation, then partners it shares any agreement with accept it, and others are refused no_agreement', async () => {
     now = new Date('2026-12-01T09:00:00Z');
-    const rotation = { newKey: { ...federation.get('165').key.publicJwk }, validFrom: '2026-12-02T00:00:00Z', replacesKid: federation.get('165').key.kid };
+    const own = federation.get('165').node.parts.ownKeys;
+    const rotation = {
+      newKey: { ...federation.get('165').key.publicJwk },
+      newEncryptionKey: own.encryptionKey().publicJwk,
+      validFrom: '2026-12-02T00:00:00Z',
+      replacesKid: federation.get('165').key.kid,
+      replacesEncryptionKid: own.encryptionKey().kid,
+    };
     delete (rotation.newKey as Record<string, unknown>).d;
     // A key announcement is a system send (POST /messages refuses it as system_only; test/integration/security.test.ts).
     const admin = { subject: 'test:admin', role: 'admin' as const };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TestFederation, asUser, eventually, roleToken } from '../helpers/nodes.ts';
-import { adminQuery, adminUrl, databaseUrl } from '../helpers/postgres.ts';
+import { adminQuery, adminUrl, databaseUrl, nodeDatabaseUrl } from '../helpers/postgres.ts';
 import { noticeRequest } from '../helpers/messages.ts';
 import { buildOnce, compiledCli, freePort, startCompiledNode, type CompiledNode } from './compiled.ts';
 
@@ -19,7 +19,7 @@ describe('backup and restore: when København (101) is backed up, lost and resto
   const restoredName = `kb_restored_${randomBytes(4).toString('hex')}`;
   const pg = new URL(adminUrl);
   let backup: string;
-  let before: { audit: number; consents: number; kid: string; noticeId: string; conversationId: string };
+  let before: { audit: number; consents: number; kid: string; encryptionKid: string; noticeId: string; conversationId: string };
   let restored: CompiledNode | undefined;
 
   beforeAll(async () => {
@@ -29,7 +29,7 @@ describe('backup and restore: when København (101) is backed up, lost and resto
     const consentId = await federation.consent('101');
     const notice = await asUser(kbh, 'outreach').send(noticeRequest('165', { consentId }));
     const verified = async (what: 'audit' | 'consents') => (await asUser(kbh, 'admin').get(`/${what}/verify`)).body.entries as number;
-    before = { audit: await verified('audit'), consents: await verified('consents'), kid: kbh.key.kid, noticeId: notice.id, conversationId: notice.conversationId };
+    before = { audit: await verified('audit'), consents: await verified('consents'), kid: kbh.key.kid, encryptionKid: kbh.node.parts.ownKeys.status().encryption.current, noticeId: notice.id, conversationId: notice.conversationId };
   }, 180_000);
   afterAll(async () => {
     await restored?.stop();
@@ -45,23 +45,25 @@ describe('backup and restore: when København (101) is backed up, lost and resto
     expect(readFileSync(path.join(backup, 'SHA256SUMS'), 'utf8')).toMatch(/^[0-9a-f]{64} {2}database\.dump\n[0-9a-f]{64} {2}keys\.tar\.gz\n$/);
   });
 
-  it('when the node is lost and the backup is restored into a new, empty database, then migrate deploy finds nothing to do', async () => {
+  it("when the node is lost and the backup is restored into a new, empty database, then the owner's setup step finds no migration to do and grants the node role again", async () => {
     await federation.stopNode('101');
     run('createdb', [`--host=${pg.hostname}`, `--port=${pg.port || '5432'}`, `--username=${decodeURIComponent(pg.username)}`, restoredName]);
     const out = run('sh', ['deploy/ops/restore.sh', backup, databaseUrl(restoredName), path.join(work, 'keys-101')]);
     expect(out).toContain(`restored ${backup}`);
-    expect(run('npx', ['prisma', 'migrate', 'deploy'], { DATABASE_URL: databaseUrl(restoredName), PGLITE_DIR: '' })).toContain('No pending migrations to apply');
+    const setup = run('node', ['dist/gateway/src/setup-database.js'], { DATABASE_OWNER_URL: databaseUrl(restoredName), DATABASE_URL: nodeDatabaseUrl(restoredName), PGLITE_DIR: '' });
+    expect(setup).toContain('No pending migrations to apply');
+    expect(setup).toContain('role kb_test_node may only read and append to the logs');
   }, 60_000);
 
   it('when restore.sh is pointed at a key folder that already holds a key, then it refuses', () => {
     expect(() => run('sh', ['deploy/ops/restore.sh', backup, databaseUrl(restoredName), path.join(work, 'keys-101')])).toThrow(/already holds a signing key/);
   });
 
-  it('when a compiled node starts on the restored database and keys, then both chains verify with every entry, and it signs with the same key', async () => {
+  it('when a compiled node starts with its own role on the restored database and keys, then both chains verify with every entry, and it signs with the same key', async () => {
     const admin = roleToken('101', 'admin');
     restored = await startCompiledNode({
       KB_MUNICIPALITY: '101',
-      DATABASE_URL: databaseUrl(restoredName),
+      DATABASE_URL: nodeDatabaseUrl(restoredName),
       AMQP_URL: federation.brokerUrl('101'),
       KB_BROKER_USER_PREFIX: federation.brokerPrefix,
       KB_EXCHANGE: federation.exchange,
@@ -74,7 +76,8 @@ describe('backup and restore: when København (101) is backed up, lost and resto
     expect(verify.out).toContain(`consent log: intact, ${before.consents} entries`);
     expect(verify.code).toBe(0);
     const jwks = (await (await fetch(`${restored.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
-    expect(jwks.keys.map((k) => k.kid)).toEqual([before.kid]);
+    // The same encryption key too: partners keep encrypting to it.
+    expect(jwks.keys.map((k) => k.kid)).toEqual([before.kid, before.encryptionKid]);
   }, 60_000);
 
   it("when Albertslund answers the notice sent before the backup, then the restored node verifies, stores and receipts it", async () => {

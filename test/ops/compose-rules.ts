@@ -16,7 +16,7 @@ export type ComposeDoc = { services: Record<string, Service>; volumes?: Record<s
 export type Definitions = { users: { name: string }[]; permissions: { user: string; configure: string; write: string; read: string }[] };
 
 const volumeSources = (s: Service) => (s.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[0]! : v.source ?? ''));
-const codeOf = (name: string) => /^(?:node|keys)-(\d{3})$/.exec(name)?.[1];
+const codeOf = (name: string) => /^(?:node|keys|migrate)-(\d{3})$/.exec(name)?.[1];
 
 export function composeProblems(doc: ComposeDoc, definitions: Definitions): string[] {
   const problems: string[] = [];
@@ -24,9 +24,11 @@ export function composeProblems(doc: ComposeDoc, definitions: Definitions): stri
   const nodes = services.filter(([name]) => name.startsWith('node-'));
   const gateway = services.filter(([name]) => codeOf(name));
   if (nodes.length === 0) problems.push('no node services');
+  // A one-shot job that others wait for to complete (service_completed_successfully) needs no health check.
+  const awaitedJobs = new Set(services.flatMap(([, s]) => Object.entries(s.depends_on ?? {}).filter(([, d]) => d.condition === 'service_completed_successfully').map(([n]) => n)));
 
   for (const [name, s] of services) {
-    if (!s.healthcheck || s.healthcheck.disable || !s.healthcheck.test) problems.push(`${name}: no health check`);
+    if (!awaitedJobs.has(name) && (!s.healthcheck || s.healthcheck.disable || !s.healthcheck.test)) problems.push(`${name}: no health check`);
     for (const port of s.ports ?? []) {
       if (!/^\$\{[A-Z_]+(:-[^}]*)?\}:\$\{[A-Z0-9_]+(:-\d+)?\}:\d+$/.test(port)) problems.push(`${name}: port ${port} is not configurable through .env`);
       if (/:(5672|5432)$/.test(port)) problems.push(`${name}: publishes ${port.split(':').pop()} on the host`);
@@ -40,10 +42,11 @@ export function composeProblems(doc: ComposeDoc, definitions: Definitions): stri
   if (images.size !== 1) problems.push(`gateway services use ${images.size} images`);
   for (const [name, s] of gateway) if (!s.user || /^(root|0)(:|$)/.test(s.user)) problems.push(`${name}: runs as root`);
 
-  // Keys: a node and its key job mount their own key volume and no other.
+  // Keys: a node and its key job mount their own key volume and no other; a migrate job none.
   for (const [name, s] of gateway) {
     const keyVolumes = volumeSources(s).filter((v) => /^keys-/.test(v));
-    if (keyVolumes.length !== 1 || keyVolumes[0] !== `keys-${codeOf(name)}`) problems.push(`${name}: mounts key volumes ${keyVolumes.join(', ') || 'none'}`);
+    const expected = name.startsWith('migrate-') ? [] : [`keys-${codeOf(name)}`];
+    if (keyVolumes.join() !== expected.join()) problems.push(`${name}: mounts key volumes ${keyVolumes.join(', ') || 'none'}`);
   }
   for (const [name, s] of services.filter(([n]) => !codeOf(n))) {
     if (volumeSources(s).some((v) => /^keys-/.test(v))) problems.push(`${name}: mounts a node's key volume`);
@@ -64,6 +67,12 @@ export function composeProblems(doc: ComposeDoc, definitions: Definitions): stri
     if (!granted || granted.configure !== expected.configure || granted.write !== expected.write || granted.read !== expected.read) problems.push(`${name}: broker user ${user} lacks its permissions`);
     const waits = s.depends_on ?? {};
     if (waits.postgres?.condition !== 'service_healthy' || waits.rabbitmq?.condition !== 'service_healthy') problems.push(`${name}: does not wait for healthy PostgreSQL and RabbitMQ`);
+    // Database roles: the owner's URL stays with the migrate job; the node waits for it.
+    if (env.DATABASE_OWNER_URL) problems.push(`${name}: holds the database owner's URL`);
+    if (waits[`migrate-${code}`]?.condition !== 'service_completed_successfully') problems.push(`${name}: does not wait for its database setup`);
+    const job = doc.services[`migrate-${code}`]?.environment ?? {};
+    if (!String(job.DATABASE_OWNER_URL).startsWith(`postgresql://kb${code}_owner:`) || !String(job.DATABASE_OWNER_URL).includes(`@postgres:5432/kb${code}`)) problems.push(`migrate-${code}: does not set up kb${code} as kb${code}_owner`);
+    if (!String(job.DATABASE_URL).startsWith(`postgresql://kb${code}:`)) problems.push(`migrate-${code}: does not grant to the node role kb${code}`);
   }
   return problems;
 }

@@ -80,7 +80,19 @@ describe('docker-compose.yml', () => {
     expect(codes).toEqual(['101', '165', '161', '159', '657']);
     for (const code of codes) expect(test).toContain(`'kb${code}'`);
     expect(test).toContain(`= ${codes.length}`);
-    expect(read('deploy/postgres/init-databases.sh')).toContain('CREATE DATABASE :"role" OWNER :"role"');
+    expect(read('deploy/postgres/init-databases.sh')).toContain('CREATE DATABASE :"role" OWNER :"owner"');
+  });
+
+  it("when a node is given the database owner's URL, does not wait for its database setup, or its migrate job logs in as the node, then the rules say so", () => {
+    const doc = clone();
+    doc.services['node-101']!.environment!.DATABASE_OWNER_URL = doc.services['migrate-101']!.environment!.DATABASE_OWNER_URL!;
+    delete doc.services['node-165']!.depends_on!['migrate-165'];
+    doc.services['migrate-161']!.environment!.DATABASE_OWNER_URL = doc.services['migrate-161']!.environment!.DATABASE_URL!;
+    expect(composeProblems(doc, definitions)).toEqual([
+      "node-101: holds the database owner's URL",
+      'node-165: does not wait for its database setup',
+      'migrate-161: does not set up kb161 as kb161_owner',
+    ]);
   });
 
   it('when .env.example is used, then it sets every variable compose requires, and the broker definitions hold its passwords', () => {
@@ -109,6 +121,8 @@ describe('docker-compose.yml', () => {
     expect(runtime).toContain('COPY --from=build /app/dist ./dist');
     expect(runtime).not.toMatch(/tsx|COPY services/);
     expect(runtime).toMatch(/^USER node$/m);
-    expect(runtime).toContain('node dist/gateway/src/main.js');
+    // The node alone: its migrations run as the database owner, in the migrate-<code> jobs.
+    expect(runtime).toContain('CMD ["node", "dist/gateway/src/main.js"]');
+    expect(runtime).not.toMatch(/^CMD .*migrate/m);
   });
 });

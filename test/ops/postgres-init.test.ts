@@ -8,7 +8,8 @@ import { adminQuery, adminUrl } from '../helpers/postgres.ts';
 const exec = promisify(execFile);
 
 // deploy/postgres/init-databases.sh, as the postgres image runs it at first start, on the real
-// PostgreSQL with throw-away codes: one role and one database per node, owned by that role.
+// PostgreSQL with throw-away codes: per node a database owned by an owner role, and the node's own
+// role, which can log in but owns nothing.
 describe('deploy/postgres/init-databases.sh', () => {
   const codes = [`t${randomBytes(3).toString('hex')}`, `t${randomBytes(3).toString('hex')}`];
   const url = new URL(adminUrl);
@@ -18,6 +19,7 @@ describe('deploy/postgres/init-databases.sh', () => {
     for (const code of codes) {
       await adminQuery(`DROP DATABASE IF EXISTS kb${code} WITH (FORCE)`);
       await adminQuery(`DROP ROLE IF EXISTS kb${code}`);
+      await adminQuery(`DROP ROLE IF EXISTS kb${code}_owner`);
     }
   });
 
@@ -25,14 +27,20 @@ describe('deploy/postgres/init-databases.sh', () => {
     await expect(exec('sh', ['deploy/postgres/init-databases.sh'], { env })).rejects.toThrow(`KB_DB_PASSWORD_${codes[0]} is not set`);
   });
 
-  it('when every node has a password, then each gets its own role and a database that role owns', async () => {
-    await exec('sh', ['deploy/postgres/init-databases.sh'], { env: { ...env, [`KB_DB_PASSWORD_${codes[0]}`]: 'pw-a', [`KB_DB_PASSWORD_${codes[1]}`]: 'pw-b' } });
+  it('when a node has no owner password in the environment, then it stops and names the variable', async () => {
+    await expect(exec('sh', ['deploy/postgres/init-databases.sh'], { env: { ...env, [`KB_DB_PASSWORD_${codes[0]}`]: 'pw-a' } })).rejects.toThrow(`KB_DB_OWNER_PASSWORD_${codes[0]} is not set`);
+  });
+
+  it('when every node has its passwords, then each gets a database its owner role owns, and a node role that logs in but may create nothing', async () => {
+    const passwords = { [`KB_DB_PASSWORD_${codes[0]}`]: 'pw-a', [`KB_DB_PASSWORD_${codes[1]}`]: 'pw-b', [`KB_DB_OWNER_PASSWORD_${codes[0]}`]: 'pw-oa', [`KB_DB_OWNER_PASSWORD_${codes[1]}`]: 'pw-ob' };
+    await exec('sh', ['deploy/postgres/init-databases.sh'], { env: { ...env, ...passwords } });
     const owners = await adminQuery(`SELECT datname, pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname IN ('kb${codes[0]}', 'kb${codes[1]}') ORDER BY datname`);
-    expect(owners.rows).toEqual(codes.map((c) => `kb${c}`).sort().map((name) => ({ datname: name, owner: name })));
+    expect(owners.rows).toEqual(codes.map((c) => `kb${c}`).sort().map((name) => ({ datname: name, owner: `${name}_owner` })));
     const client = new pg.Client({ host: url.hostname, port: Number(url.port || 5432), user: `kb${codes[0]}`, password: 'pw-a', database: `kb${codes[0]}` });
     await client.connect();
     try {
       expect((await client.query('SELECT current_user AS who, current_database() AS db')).rows).toEqual([{ who: `kb${codes[0]}`, db: `kb${codes[0]}` }]);
+      await expect(client.query('CREATE TABLE mine (id int)')).rejects.toMatchObject({ code: '42501', message: 'permission denied for schema public' });
     } finally {
       await client.end();
     }

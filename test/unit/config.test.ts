@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../services/gateway/src/config/index.ts';
+import { ConfigError, loadConfig, loadDatabaseSetup } from '../../services/gateway/src/config/index.ts';
 
 const valid = { KB_MUNICIPALITY: '165', KB_TOKENS: 'abcdefghijklmnop1234=caseworker' };
 
@@ -43,6 +43,8 @@ describe('node configuration', () => {
     [{ KB_QUEUE_TYPE: 'stream' }, 'KB_QUEUE_TYPE'],
     [{ AMQP_URL: 'amqp://a@h1:5672,http://h2' }, 'AMQP_URL'],
     [{ AMQP_URL: 'amqp://kb101:x@h1:5672,amqp://kb165:y@h2:5672' }, 'AMQP_URL'],
+    [{ KB_CHECKPOINT_INTERVAL_MS: '10' }, 'KB_CHECKPOINT_INTERVAL_MS'],
+    [{ KB_CHECKPOINT_ENTRIES: '0' }, 'KB_CHECKPOINT_ENTRIES'],
   ])('when %o, then the start stops naming %s', (override, variable) => {
     expect(problem({ ...valid, ...override })).toBe(variable);
   });
@@ -61,5 +63,34 @@ describe('node configuration', () => {
 
   it('when a variable is wrong, then the message names it', () => {
     expect(() => loadConfig({ ...valid, KB_MUNICIPALITY: '999' })).toThrow(/KB_MUNICIPALITY .*98 municipality codes/);
+  });
+
+  it('when nothing about checkpoints is set, then one every 10 minutes or after more than 1000 entries, checked every 5 s', () => {
+    expect(loadConfig(valid)).toMatchObject({ checkpointIntervalMs: 600_000, checkpointEntries: 1000, checkpointCheckMs: 5000 });
+  });
+});
+
+describe("the database owner's setup step", () => {
+  it('when the owner and the node have URLs of their own, then the owner migrates and the node role gets grants', () => {
+    expect(loadDatabaseSetup({ DATABASE_OWNER_URL: 'postgresql://kb101_owner:pw@db/kb101', DATABASE_URL: 'postgresql://kb101:pw@db/kb101' })).toEqual({ ownerUrl: 'postgresql://kb101_owner:pw@db/kb101', nodeRole: 'kb101' });
+  });
+
+  it('when only DATABASE_URL is set, or both name the same role, then one role does both and no grants are given', () => {
+    expect(loadDatabaseSetup({ DATABASE_URL: 'postgresql://kb101:pw@db/kb101' })).toEqual({ ownerUrl: 'postgresql://kb101:pw@db/kb101', nodeRole: undefined });
+    expect(loadDatabaseSetup({ DATABASE_OWNER_URL: 'postgresql://kb101:pw@db/kb101', DATABASE_URL: 'postgresql://kb101:other@db/kb101' }).nodeRole).toBeUndefined();
+  });
+
+  it('when no URL is set or one is not PostgreSQL, then it stops naming the variable', () => {
+    const variable = (env: Record<string, string>) => {
+      try {
+        loadDatabaseSetup(env);
+      } catch (error) {
+        return (error as ConfigError).variable;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(variable({})).toBe('DATABASE_OWNER_URL');
+    expect(variable({ DATABASE_OWNER_URL: 'mysql://x', DATABASE_URL: 'postgresql://a@b/c' })).toBe('DATABASE_OWNER_URL');
+    expect(variable({ DATABASE_OWNER_URL: 'postgresql://a@b/c', DATABASE_URL: 'mysql://x' })).toBe('DATABASE_URL');
   });
 });

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
 import { pino } from 'pino';
 import { loadConfig, roles, type Role } from '../../gateway/src/config/index.ts';
-import { loadOrCreateSigningKey } from '../../gateway/src/crypto/jws.ts';
+import { OwnKeys } from '../../gateway/src/crypto/own-keys.ts';
 import { createNode, type GatewayNode } from '../../gateway/src/node.ts';
 import { brokerNames } from '../../gateway/src/amqp/broker.ts';
 
@@ -31,8 +31,8 @@ export class DemoFederation {
     const trustDir = path.join(this.dir, 'trust');
     mkdirSync(trustDir, { recursive: true });
     for (const code of codes) {
-      const key = await loadOrCreateSigningKey(path.join(this.dir, code, 'keys'), code);
-      writeFileSync(path.join(trustDir, `${code}.jwks.json`), JSON.stringify({ keys: [key.publicJwk] }));
+      const jwks = (await OwnKeys.load(path.join(this.dir, code, 'keys'), code)).jwks();
+      writeFileSync(path.join(trustDir, `${code}.jwks.json`), JSON.stringify(jwks));
     }
     for (const code of codes) {
       const token = (role: Role) => `demo-${code}-${role}-${this.exchange}`;

@@ -1,19 +1,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { municipalityName } from '../../gateway/src/config/municipalities.ts';
-import { loadOrCreateSigningKey, thumbprint } from '../../gateway/src/crypto/jws.ts';
+import { thumbprint } from '../../gateway/src/crypto/jws.ts';
+import { OwnKeys } from '../../gateway/src/crypto/own-keys.ts';
 
 /**
- * Makes (or loads) each node's signing key under `<dir>/<code>/keys` and publishes every public
- * key to `<dir>/trust/<code>.jwks.json`, which each node imports at start as trusted.
+ * Makes (or loads) each node's signing and encryption keys under `<dir>/<code>/keys` and publishes
+ * its public JWKS (both keys) to `<dir>/trust/<code>.jwks.json`, which each node imports at start as trusted.
  * This stands in for admins comparing thumbprints by phone before approving a partner's key.
  */
 export async function prepareFederationKeys(dir: string, codes: string[], print = console.log, keyDirOf = (code: string) => path.join(dir, code, 'keys'), trustDir = path.join(dir, 'trust')): Promise<void> {
   mkdirSync(trustDir, { recursive: true });
   for (const code of codes) {
-    const key = await loadOrCreateSigningKey(keyDirOf(code), code);
-    writeFileSync(path.join(trustDir, `${code}.jwks.json`), JSON.stringify({ keys: [key.publicJwk] }, null, 2));
-    print(`  ${code} ${municipalityName(code).padEnd(12)} key ${key.kid}  SHA-256 thumbprint ${await thumbprint(key.publicJwk)}`);
+    const jwks = (await OwnKeys.load(keyDirOf(code), code)).jwks();
+    writeFileSync(path.join(trustDir, `${code}.jwks.json`), JSON.stringify(jwks, null, 2));
+    for (const key of jwks.keys) print(`  ${code} ${municipalityName(code).padEnd(12)} ${key.use === 'enc' ? 'encryption' : 'signing   '} key ${key.kid}  SHA-256 thumbprint ${await thumbprint(key)}`);
   }
   print('Public keys exchanged through the trust folder: this stands in for an admin comparing');
   print("thumbprints with each partner by phone before approving a partner's key.\n");

@@ -7,7 +7,9 @@ import { Broker } from './amqp/broker.ts';
 import { DeadLetterQueue } from './amqp/dead-letters.ts';
 import { InboundConsumer, defaultRetryPolicy, type RetryPolicy } from './amqp/consumer.ts';
 import { OutboxRelay } from './amqp/relay.ts';
+import type { InboundStep } from './pipeline/inbound.ts';
 import { OwnKeys } from './crypto/own-keys.ts';
+import { openBody } from './crypto/jwe.ts';
 import { AuditRepository } from './data/audit.ts';
 import { openDatabase, prefetchFor, type Database, type Tx } from './data/db.ts';
 import { GroupCommit } from './data/group-commit.ts';
@@ -16,6 +18,7 @@ import { KeyRepository } from './data/keys.ts';
 import { MessageRepository } from './data/messages.ts';
 import { ConversationRepository } from './data/conversations.ts';
 import { ConsentRepository } from './data/consents.ts';
+import { CheckpointRepository } from './data/checkpoints.ts';
 import { OutboxRepository } from './data/outbox.ts';
 import { TokenRepository } from './data/tokens.ts';
 import { InvoiceRepository } from './data/invoices.ts';
@@ -31,6 +34,8 @@ import type { Parts } from './parts.ts';
 import { DeadlineWatch } from './use-cases/deadlines.ts';
 import { KeyLifecycle } from './use-cases/keys.ts';
 import { KeyWatch } from './use-cases/key-watch.ts';
+import { CheckpointWatch } from './use-cases/checkpoints.ts';
+import { DeliveryWatch } from './use-cases/delivery-watch.ts';
 import { IdempotencyRepository } from './data/idempotency.ts';
 
 export interface NodeOptions {
@@ -39,6 +44,8 @@ export interface NodeOptions {
   retry?: RetryPolicy;
   /** Called when the database stays unreachable too long (main.ts exits so a supervisor restarts the node). */
   onFatal?: (reason: string) => void;
+  /** Test-only: replaces the inbound step table, so a test can run a node with one rule broken. */
+  inboundSteps?: readonly InboundStep[];
 }
 
 export type GatewayNode = Awaited<ReturnType<typeof createNode>>;
@@ -56,6 +63,10 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const contracts = new Contracts(config.contractDir);
   const ownKeys = await OwnKeys.load(config.keyDir, config.municipality);
   const db: Database = await openDatabase({ ...config, log });
+  if (config.databaseUrl && db.logPrivileges.length > 0) {
+    log.warn({ privileges: db.logPrivileges }, "the node's database role may rewrite its own logs: give it a role of its own (docs/OPERATIONS.md, \"Database roles\")");
+  }
+  const checkpoints = new CheckpointRepository(db.prisma);
   const keys = new KeyRepository(db.prisma);
   const groupCommit = new GroupCommit(db.transaction, { maxBatch: config.groupCommitMax, maxWaitMs: config.groupCommitWaitMs });
   const commit = <T>(work: (tx: Tx) => Promise<T>) => groupCommit.run(work);
@@ -82,9 +93,10 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     idempotency: new IdempotencyRepository(db.prisma),
     keys,
     audit,
+    checkpoints,
     transaction: db.transaction,
-    deadLetters: new DeadLetterQueue(config.amqpUrls, brokerNames(config.exchange, config.municipality)),
-    handlers: messageHandlers({ municipality: config.municipality, contracts, trust, log, keyOverlapMs: config.keyOverlapMs }),
+    deadLetters: new DeadLetterQueue(config.amqpUrls, brokerNames(config.exchange, config.municipality), async (body) => (await openBody(() => ownKeys.decryptionKeys(), body)).jws),
+    handlers: messageHandlers({ municipality: config.municipality, contracts, trust, log, keyOverlapMs: config.keyOverlapMs, schemas, checkpoints }),
     trust,
     ownKeys,
     metrics: createMetrics(config.municipality),
@@ -97,11 +109,13 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   };
   const probe = () => withTimeout(db.ping(), 2000).then(() => true, () => false);
   const gate = new DatabaseGate(probe, () => broker, log, (ms) => (options.onFatal ?? ((reason) => log.error(reason)))(`the database has not answered for ${Math.round(ms / 1000)} s`));
-  const consumer = new InboundConsumer(parts, () => broker, options.retry ?? defaultRetryPolicy, gate);
+  const consumer = new InboundConsumer(parts, () => broker, options.retry ?? defaultRetryPolicy, gate, options.inboundSteps);
   const broker = new Broker(config.amqpUrls, brokerNames(config.exchange, config.municipality), log, consumer.handle, { prefetch: prefetchFor(db), queueType: config.queueType });
   relay = new OutboxRelay(parts, () => broker);
   const deadlineWatch = new DeadlineWatch(parts);
   const keyWatch = new KeyWatch(parts, config.keyWatchMs);
+  const checkpointWatch = new CheckpointWatch(parts, { intervalMs: config.checkpointIntervalMs, entries: config.checkpointEntries, checkMs: config.checkpointCheckMs });
+  const deliveryWatch = new DeliveryWatch(parts, config.undeliveredAfterMinutes, config.deliveryWatchMs);
   if (!config.brokerUserPrefix) log.warn('KB_BROKER_USER_PREFIX is unset: the broker user of inbound messages is not checked');
   broker.on('up', () => relay?.nudge());
   Object.assign(parts.metrics.sources, { deadLetterDepth: () => broker.deadLetterDepth(), oldestOutboxAt: () => parts.outbox.oldestPendingAt(), databaseUp: () => withTimeout(db.ping(), 2000).then(() => true), brokerUp: () => broker.isUp });
@@ -129,6 +143,8 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     db,
     deadlineWatch,
     keyWatch,
+    checkpointWatch,
+    deliveryWatch,
     /** Resolves once listening, and only then consumes; a port in use stops the start with its number. */
     async start(): Promise<string> {
       await new Promise<void>((resolve, reject) => {
@@ -141,6 +157,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
         server.on('clientError', clientErrorHandler);
       });
       broker.start();
+      checkpointWatch.start();
       const address = server!.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       log.info({ port, kid: ownKeys.status().current }, 'gateway listening');
@@ -155,6 +172,8 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
       server?.closeAllConnections?.();
       deadlineWatch.stop();
       keyWatch.stop();
+      checkpointWatch.stop();
+      deliveryWatch.stop();
       await relay?.stop();
       await consumer.drain();
       await broker.stop();

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Role } from './config/index.ts';
 import type { AuditRepository } from './data/audit.ts';
 import type { ConsentRepository } from './data/consents.ts';
+import type { CheckpointRepository } from './data/checkpoints.ts';
 import type { ConversationRepository } from './data/conversations.ts';
 import type { InvoiceRepository } from './data/invoices.ts';
 import type { KeyRepository } from './data/keys.ts';
@@ -45,6 +46,8 @@ export interface Parts {
   /** First answers to POST /messages by Idempotency-Key, kept 24 h. */
   idempotency: IdempotencyRepository;
   audit: AuditRepository;
+  /** Signed checkpoints of the logs' heads: the node's own, and those partners sent it (use-cases/checkpoints.ts). */
+  checkpoints: CheckpointRepository;
   /** Runs work in one database transaction; message handlers run inside the one that stores their message. */
   transaction: TransactionRunner;
   handlers: MessageHandlers;

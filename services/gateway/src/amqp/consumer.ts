@@ -3,7 +3,8 @@ import { transportUserOf } from './dead-letters.ts';
 import { parseCompactJws } from '../crypto/jws.ts';
 import { backoffMs, isPermanent } from '../domain/errors.ts';
 import { safeText } from '../domain/input-limits.ts';
-import { InboundRefused, receiveMessage, type InboundDeps } from '../pipeline/inbound.ts';
+import { openBody, type OpenedBody } from '../crypto/jwe.ts';
+import { InboundFailed, InboundRefused, receiveMessage, signalRefusal, type InboundDeps, type InboundStep } from '../pipeline/inbound.ts';
 import type { DatabaseGate } from './database-gate.ts';
 
 export interface RetryPolicy {
@@ -30,34 +31,51 @@ export class InboundConsumer {
     private readonly broker: () => Broker,
     private readonly retry: RetryPolicy = defaultRetryPolicy,
     private readonly gate?: DatabaseGate,
+    /** Test-only: another step table (a node with one rule broken, test/conformance/). */
+    private readonly steps?: readonly InboundStep[],
   ) {}
 
   private readonly conversationTails = new Map<string, Promise<void>>();
 
+  /** Conversation look-ups in delivery order: each waits for its own delivery to decrypt. */
+  private ordering: Promise<void> = Promise.resolve();
+
   /**
    * Deliveries run concurrently, except that messages of one conversation run one after another
-   * in delivery order: a stay plan must not overtake the admission notice it follows.
+   * in delivery order: a stay plan must not overtake the admission notice it follows. The
+   * conversation is inside the encryption, so each delivery is opened on arrival (concurrently),
+   * and queued behind its conversation in the order the deliveries came.
    */
   handle = (delivery: Delivery, ack: () => void): void => {
-    const key = conversationKey(delivery);
-    const previous = (key && this.conversationTails.get(key)) || Promise.resolve();
-    const work = previous.then(() => this.settle(delivery, ack)).catch((error) => {
-      // Could not even dead-letter (broker gone): leave it unacked; the broker redelivers it.
-      this.deps.log.error({ err: (error as Error).message, messageId: delivery.properties.messageId }, 'delivery left for redelivery');
+    const opened = openBody(() => this.deps.ownKeys.decryptionKeys(), delivery.content);
+    opened.catch(() => undefined); // a refusal is the pipeline's to report, when it awaits this
+    const queued = this.ordering.then(async () => {
+      const key = await conversationKey(opened);
+      const previous = (key && this.conversationTails.get(key)) || Promise.resolve();
+      const work = previous.then(() => this.settle(delivery, opened, ack)).catch((error) => {
+        // Could not even dead-letter (broker gone): leave it unacked; the broker redelivers it.
+        this.deps.log.error({ err: (error as Error).message, messageId: delivery.properties.messageId }, 'delivery left for redelivery');
+      });
+      this.track(work);
+      if (key) this.conversationTails.set(key, work);
+      void work.finally(() => {
+        if (key && this.conversationTails.get(key) === work) this.conversationTails.delete(key);
+      });
     });
-    this.inFlight.add(work);
-    if (key) this.conversationTails.set(key, work);
-    void work.finally(() => {
-      this.inFlight.delete(work);
-      if (key && this.conversationTails.get(key) === work) this.conversationTails.delete(key);
-    });
+    this.ordering = queued;
+    this.track(queued);
   };
 
-  private async settle(delivery: Delivery, ack: () => void): Promise<void> {
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async settle(delivery: Delivery, opened: Promise<OpenedBody>, ack: () => void): Promise<void> {
     const { deps } = this;
     for (let attempt = 1; ; attempt++) {
       try {
-        await receiveMessage(deps, { body: delivery.content, userId: transportUserOf(delivery, this.broker().user) });
+        await receiveMessage(deps, { body: delivery.content, opened, userId: transportUserOf(delivery, this.broker().user) }, this.steps);
         ack();
         return;
       } catch (error) {
@@ -76,7 +94,7 @@ export class InboundConsumer {
         }
         if (this.stopping) return; // unacked: redelivered to the next consumer
         if (attempt >= this.retry.attempts) {
-          await this.refuse(delivery, undefined, (error as Error).message);
+          await this.refuse(delivery, undefined, (error as Error).message, error instanceof InboundFailed ? error.envelope : undefined);
           ack();
           return;
         }
@@ -88,19 +106,25 @@ export class InboundConsumer {
     }
   }
 
-  private async refuse(delivery: Delivery, refused?: InboundRefused, transientError?: string): Promise<void> {
+  /** `verified`: the envelope of a message that failed only transiently after its signature verified. */
+  private async refuse(delivery: Delivery, refused?: InboundRefused, transientError?: string, verified?: InboundRefused['envelope']): Promise<void> {
     const { deps } = this;
     const code = refused?.refusal.code ?? 'retries_exhausted';
     const detail = safeText(refused ? (refused.refusal.detail ?? refused.refusal.title) : `gave up after ${this.retry.attempts} attempts: ${transientError ?? 'unknown error'}`, 2000)!;
-    const envelope = refused?.envelope;
+    const envelope = refused?.envelope ?? verified;
     await this.broker().deadLetter(delivery, code, detail);
+    // An authentic sender hears of every dead letter (refusals signal in the pipeline itself); internals stay here.
+    if (verified) {
+      await signalRefusal(deps, verified, { code, detail: 'the recipient could not process it after repeated attempts; it is kept in its dead-letter queue for replay' }, deps.now())
+        .catch((error) => deps.log.error({ messageId: verified.id, err: (error as Error).message }, 'error signal for a dead letter could not be queued'));
+    }
     deps.metrics.refused.inc({ direction: 'in', code });
     deps.metrics.deadLettered.inc({ code });
     const facts = { messageId: envelope?.id, type: envelope?.type, from: envelope?.from, code };
     deps.log.warn(facts, 'inbound message refused and dead-lettered');
     try {
       await deps.audit.record({
-        actor: envelope ? `node:${envelope.from}` : 'unauthenticated',
+        actor: refused?.authenticSender ? `node:${refused.authenticSender}` : 'unauthenticated',
         action: 'message.receive',
         outcome: 'refused',
         code,
@@ -128,14 +152,15 @@ export class InboundConsumer {
     this.stopping = true;
     this.gate?.stop();
     for (const wake of [...this.sleepers]) wake();
-    await Promise.allSettled([...this.inFlight]);
+    // A delivery still being opened adds its work when it is queued: wait until nothing is left.
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 }
 
 /** The conversation a delivery claims, read without trusting it: only used for ordering. */
-function conversationKey(delivery: Delivery): string | undefined {
+async function conversationKey(opened: Promise<OpenedBody>): Promise<string | undefined> {
   try {
-    const id = parseCompactJws(delivery.content.toString('utf8')).claims.conversationId;
+    const id = parseCompactJws((await opened).jws).claims.conversationId;
     return typeof id === 'string' ? id : undefined;
   } catch {
     return undefined;

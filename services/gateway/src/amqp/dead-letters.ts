@@ -22,13 +22,16 @@ export const transportUserHeader = 'x-kommunebro-transport-user';
 
 const text = (v: unknown) => (typeof v === 'string' ? v : v instanceof Buffer ? v.toString('utf8') : null);
 
-function viewOf(message: amqp.GetMessage): DeadLetterView {
+/** Turns a dead letter's body into the JWS inside it (decrypting a JWE); throws when it cannot. */
+export type OpenBody = (body: Buffer) => Promise<string>;
+
+async function viewOf(message: amqp.GetMessage, open: OpenBody): Promise<DeadLetterView> {
   const headers = message.properties.headers ?? {};
   let claims: Record<string, unknown> = {};
   try {
-    claims = parseCompactJws(message.content.toString('utf8')).claims as Record<string, unknown>;
+    claims = parseCompactJws(await open(message.content)).claims as Record<string, unknown>;
   } catch {
-    // Not a JWS at all (jws_malformed): only the transport facts are known.
+    // Not a JWS, or a JWE not for us (jws_malformed, decryption_failed): only the transport facts are known.
   }
   const claim = (name: string) => (typeof claims[name] === 'string' ? (claims[name] as string) : null);
   return {
@@ -55,14 +58,19 @@ export class DeadLetterQueue {
   private readonly user: string;
 
   /** `urls`: the node's brokers (AMQP_URL); the first that answers is used. */
-  constructor(private readonly urls: readonly string[], private readonly names: BrokerNames, private readonly max = 1000) {
+  constructor(
+    private readonly urls: readonly string[],
+    private readonly names: BrokerNames,
+    private readonly open: OpenBody = async (body) => body.toString('utf8'),
+    private readonly max = 1000,
+  ) {
     this.user = decodeURIComponent(new URL(urls[0]!).username) || 'guest';
   }
 
   async list(): Promise<DeadLetterView[]> {
     return this.withChannel(async (channel) => {
       const views: DeadLetterView[] = [];
-      for (let m = await channel.get(this.names.dead); m && views.length < this.max; m = await channel.get(this.names.dead)) views.push(viewOf(m));
+      for (let m = await channel.get(this.names.dead); m && views.length < this.max; m = await channel.get(this.names.dead)) views.push(await viewOf(m, this.open));
       return views;
     });
   }
@@ -71,7 +79,7 @@ export class DeadLetterQueue {
   async replay(id: string): Promise<DeadLetterView | undefined> {
     return this.withChannel(async (channel) => {
       for (let m = await channel.get(this.names.dead), n = 0; m && n < this.max; m = await channel.get(this.names.dead), n++) {
-        const view = viewOf(m);
+        const view = await viewOf(m, this.open);
         if (view.id !== id) continue;
         const headers: Record<string, unknown> = { 'x-kommunebro-replayed-code': view.code };
         const original = text(m.properties.headers?.[transportUserHeader]);

@@ -1,13 +1,18 @@
 import { sign } from '../crypto/jws.ts';
+import { encryptTo } from '../crypto/jwe.ts';
+import { isSignal } from '../domain/envelope.ts';
+import { isPermanent, type Refusal, type RefusalCode } from '../domain/errors.ts';
 import { routingKeyFor } from '../config/broker-names.ts';
 import type { Parts } from '../parts.ts';
 import type { Broker } from './broker.ts';
 
-type Deps = Pick<Parts, 'outbox' | 'ownKeys' | 'audit' | 'metrics' | 'log' | 'now'>;
+type OutboxItem = Awaited<ReturnType<Parts['outbox']['pending']>>[number];
+type Deps = Pick<Parts, 'outbox' | 'ownKeys' | 'trust' | 'audit' | 'metrics' | 'log' | 'now'>;
 
 /**
- * Outbox relay: signs queued envelopes (JWS ES256), publishes them persistent with publisher
- * confirms, and marks them sent only after the broker confirmed. Rows stay in the outbox while
+ * Outbox relay: signs queued envelopes (JWS ES256), encrypts every one but receipts and error
+ * signals to the recipient's encryption key (JWE, crypto/jwe.ts), publishes them persistent with
+ * publisher confirms, and marks them sent only after the broker confirmed. Rows stay in the outbox while
  * the broker is down, so a restart loses nothing. One batch at a time.
  */
 export class OutboxRelay {
@@ -61,29 +66,56 @@ export class OutboxRelay {
     deps.metrics.outboxPending.set(items.length === this.batchSize ? await deps.outbox.countPending() : items.length);
     if (items.length === 0) return 0;
     const signingKey = deps.ownKeys.signingKey(deps.now());
-    const signed = await Promise.all(items.map(async (item) => ({ item, jws: await sign(signingKey, item.envelope) })));
+    const sealed = await Promise.all(items.map(async (item) => ({ item, ...(await this.seal(item, signingKey)) })));
+    const signed: { item: OutboxItem; jws: string; body: string }[] = [];
+    for (const s of sealed) {
+      if ('refused' in s) await this.fail(s.item, s.refused.code, s.refused.detail ?? s.refused.title);
+      else signed.push(s);
+    }
     let results;
     try {
-      results = await broker.publishBatch(signed.map(({ item, jws }) => ({ routingKey: routingKeyFor(item.envelope.to), messageId: item.envelope.id, body: jws })));
+      results = await broker.publishBatch(signed.map(({ item, body }) => ({ routingKey: routingKeyFor(item.envelope.to), messageId: item.envelope.id, body })));
     } catch (error) {
-      await deps.outbox.recordAttemptFailure(items.map((i) => i.id), (error as Error).message);
+      await deps.outbox.recordAttemptFailure(signed.map(({ item }) => item.id), (error as Error).message);
       throw error;
     }
     const now = deps.now();
     const routed = signed.filter((_, i) => results[i]!.routed);
     if (routed.length > 0) {
-      await deps.outbox.markPublished(routed.map(({ item, jws }) => ({ id: item.id, messageId: item.envelope.id, kind: item.kind, jws })), now);
+      await deps.outbox.markPublished(routed.map(({ item, jws }) => ({ id: item.id, messageId: item.envelope.id, kind: item.kind, jws, answers: item.envelope.inReplyTo })), now);
     }
     for (const [i, { item }] of signed.entries()) {
       if (results[i]!.routed) {
         deps.metrics.sent.inc({ kind: item.kind });
         continue;
       }
-      await deps.outbox.markUnroutable({ id: item.id, messageId: item.envelope.id, kind: item.kind }, now);
-      deps.log.warn({ messageId: item.envelope.id, to: item.envelope.to, kind: item.kind }, 'no queue for the recipient; message failed');
-      await deps.audit.record({ actor: 'relay', action: 'message.publish', outcome: 'failed', code: 'recipient_unreachable', messageId: item.envelope.id, detail: { to: item.envelope.to, kind: item.kind } });
+      await this.fail(item, 'recipient_unreachable', 'the broker has no queue bound for the recipient');
     }
     return items.length;
+  }
+
+  /**
+   * Signed, and encrypted to the recipient unless it is a receipt or error signal (they carry no
+   * personal data and must stay readable by a sender that cannot decrypt yet). The signed JWS is
+   * what the message keeps as its evidence; the JWE is only its wrapping on the broker.
+   */
+  private async seal(item: OutboxItem, signingKey: Parameters<typeof sign>[0]): Promise<{ jws: string; body: string } | { refused: Refusal }> {
+    const jws = await sign(signingKey, item.envelope);
+    if (isSignal(item.envelope.type)) return { jws, body: jws };
+    try {
+      return { jws, body: await encryptTo(await this.deps.trust.encryptionKeyFor(item.envelope.to), jws) };
+    } catch (error) {
+      if (isPermanent(error)) return { refused: error };
+      throw error;
+    }
+  }
+
+  /** It cannot go out (no queue, no key to encrypt to): the message failed, not lost. */
+  private async fail(item: OutboxItem, code: RefusalCode | 'recipient_unreachable', detail: string): Promise<void> {
+    const { deps } = this;
+    await deps.outbox.markFailed({ id: item.id, messageId: item.envelope.id, kind: item.kind }, code, detail, deps.now());
+    deps.log.warn({ messageId: item.envelope.id, to: item.envelope.to, kind: item.kind, code }, 'message could not be published; it failed');
+    await deps.audit.record({ actor: 'relay', action: 'message.publish', outcome: 'failed', code, messageId: item.envelope.id, detail: { to: item.envelope.to, kind: item.kind } });
   }
 
   async stop(): Promise<void> {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { phoneFingerprint } from '../crypto/keys.ts';
 import { thumbprint } from '../crypto/jws.ts';
+import { formatReport, verifyEvidenceText } from './evidence.ts';
 
 const usage = `Kommunebro admin CLI
   npm run kb -- [--node URL] [--token TOKEN] <command>
@@ -18,7 +19,15 @@ const usage = `Kommunebro admin CLI
   tokens create <role> [--label <text>] [--days <n>]
   tokens list
   tokens revoke <id>
-  logs verify                                walk the audit and consent hash chains (exit 3 if one is broken)
+  logs verify [--witness <file>]...          walk the audit and consent hash chains, held against the node's
+                                             latest checkpoint and each partner's witness file (exit 3 if broken)
+  checkpoints list                           the node's own signed checkpoints of its logs, newest first
+  checkpoints make                           sign one now and send it to every partner
+  checkpoints witnessed <municipality> [--limit <n>]
+                                             a witness file of that partner's checkpoints that this node keeps
+                                             (JSON on stdout: give it to the partner's admin for logs verify)
+  evidence verify <file>                     check an evidence bundle (GET /messages/:id/evidence) offline,
+                                             with no node and no network (exit 3 if it does not hold)
 
   dead-letters list                          refused inbound messages per refusal code (facts only, no payload)
   dead-letters replay <message-id>           put one back into this node's inbox once its cause is fixed
@@ -33,6 +42,8 @@ const options = {
   label: { type: 'string' },
   days: { type: 'string' },
   expires: { type: 'string' },
+  witness: { type: 'string', multiple: true },
+  limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -46,6 +57,7 @@ function parse(argv: string[]) {
   const { values, positionals } = parsed;
   if (values.days !== undefined && (!/^\d{1,3}$/.test(values.days) || Number(values.days) < 1 || Number(values.days) > 730)) throw new UsageError(`--days must be a whole number of days (1 to 730), got "${values.days}"`);
   if (values.expires !== undefined && Number.isNaN(Date.parse(values.expires))) throw new UsageError(`--expires must be a date-time, got "${values.expires}"`);
+  if (values.limit !== undefined && !/^\d{1,4}$/.test(values.limit)) throw new UsageError(`--limit must be a whole number, got "${values.limit}"`);
   if (values.node !== undefined && !/^https?:\/\//.test(values.node)) throw new UsageError(`--node must be an http(s) URL, got "${values.node}"`);
   return { flags: values, words: positionals };
 }
@@ -71,13 +83,16 @@ export class NodeClient {
   }
 }
 
-function readJwk(file: string): { keys: Record<string, unknown>[] } {
-  let json: any;
+function readJson(file: string): any {
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
+}
+
+function readJwk(file: string): { keys: Record<string, unknown>[] } {
+  const json = readJson(file);
   return Array.isArray(json.keys) ? json : { keys: [json] };
 }
 
@@ -92,6 +107,19 @@ export async function run(argv: string[], env = process.env): Promise<void> {
     for (const key of readJwk(args[0]).keys) console.log(`${String(key.kid)}  ${await phoneFingerprint(key)}  (RFC 7638 ${await thumbprint(key)})`);
     return;
   }
+  if (group === 'evidence' && command === 'verify') {
+    if (!args[0]) throw new UsageError('evidence verify needs <file>');
+    let text: string;
+    try {
+      text = readFileSync(args[0], 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read ${args[0]}: ${(error as Error).message}`);
+    }
+    const report = await verifyEvidenceText(text);
+    console.log(formatReport(report));
+    if (!report.ok) process.exitCode = 3;
+    return;
+  }
   const node = flags.node ?? env.KB_NODE_URL;
   const token = flags.token ?? env.KB_ADMIN_TOKEN;
   if (!node) throw new UsageError('say which node: --node http://127.0.0.1:8101 or KB_NODE_URL');
@@ -104,6 +132,7 @@ export async function run(argv: string[], env = process.env): Promise<void> {
     case 'keys list': {
       const { own, partners } = await api.call('GET', '/admin/keys');
       console.log(`own key ${own.current}  ${own.fingerprint}${own.next ? `  next ${own.next.kid} from ${own.next.validFrom}` : ''}`);
+      if (own.encryption) console.log(`own encryption key ${own.encryption.current}  ${own.encryption.fingerprint}${own.encryption.next ? `  next ${own.encryption.next}` : ''}`);
       partners.forEach(printKey);
       return;
     }
@@ -124,12 +153,13 @@ export async function run(argv: string[], env = process.env): Promise<void> {
       return printKey(await api.call('POST', `/admin/keys/${encodeURIComponent(args[0]!)}/revoke`, { reason: flags.reason }));
     case 'keys rotate': {
       const r = await api.call('POST', '/admin/keys/rotate');
-      console.log(`next key ${r.kid} takes over ${r.validFrom}, replacing ${r.replacesKid}; announced to ${r.announcedTo.join(', ') || 'no partner'}`);
+      console.log(`next key ${r.kid} (encryption ${r.encryptionKid}) takes over ${r.validFrom}, replacing ${r.replacesKid}; announced to ${r.announcedTo.join(', ') || 'no partner'}`);
       return;
     }
     case 'keys fingerprint': {
       const { own } = await api.call('GET', '/admin/keys');
       console.log(`${own.current}  ${own.fingerprint}`);
+      if (own.encryption) console.log(`${own.encryption.current}  ${own.encryption.fingerprint}`);
       return;
     }
     case 'tokens create': {
@@ -149,11 +179,31 @@ export async function run(argv: string[], env = process.env): Promise<void> {
       console.log(`token ${args[0]} revoked`);
       return;
     case 'logs verify': {
-      for (const [name, path] of [['audit log', '/audit/verify'], ['consent log', '/consents/verify']] as const) {
-        const r = await api.call('GET', path, undefined, [409]);
-        console.log(r.ok ? `${name}: intact, ${r.entries} entries` : `${name}: BROKEN at entry ${r.firstBroken.seq} (${r.firstBroken.reason}); ${r.entries} entries before it hold`);
-        if (!r.ok) process.exitCode = 3;
+      const witnesses = (flags.witness ?? []).map(readJson);
+      const report = await api.call('POST', '/logs/verify', { witnesses }, [409]);
+      for (const [name, r] of [['audit log', report.audit], ['consent log', report.consent]] as const) {
+        const held = r.checkpoints?.length ? `; held against ${r.checkpoints.length} checkpoint(s)` : '';
+        console.log(r.ok ? `${name}: intact, ${r.entries} entries${held}` : `${name}: BROKEN at entry ${r.firstBroken.seq} (${r.firstBroken.reason}); ${r.entries} entries before it hold`);
       }
+      for (const r of report.rejected) console.log(`checkpoint REJECTED (${r.label}): ${r.reason}`);
+      if (!report.ok) process.exitCode = 3;
+      return;
+    }
+    case 'checkpoints list': {
+      const { checkpoints } = await api.call('GET', '/checkpoints');
+      if (checkpoints.length === 0) return console.log('no checkpoint yet');
+      for (const c of checkpoints) console.log(`${c.at}  audit ${c.audit.seq}  consent ${c.consent.seq}  signed with ${c.kid}`);
+      return;
+    }
+    case 'checkpoints make': {
+      const { checkpoint: c, sentTo } = await api.call('POST', '/checkpoints');
+      console.log(`checkpoint ${c.at}: audit ${c.audit.seq}, consent ${c.consent.seq}; sent to ${sentTo.join(', ') || 'no partner'}`);
+      return;
+    }
+    case 'checkpoints witnessed': {
+      need(1, '<municipality>');
+      const query = `from=${encodeURIComponent(args[0]!)}${flags.limit ? `&limit=${flags.limit}` : ''}`;
+      console.log(JSON.stringify(await api.call('GET', `/checkpoints/witnessed?${query}`), null, 2));
       return;
     }
     case 'dead-letters list': {

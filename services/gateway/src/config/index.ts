@@ -42,6 +42,17 @@ export interface NodeConfig {
   trustProxy: string[];
   /** How often key retirement and alerts are checked. */
   keyWatchMs: number;
+  /**
+   * Log checkpoints (use-cases/checkpoints.ts): one when this long passed since the last and
+   * something was logged, or when more than `checkpointEntries` entries were; checked every `checkpointCheckMs`.
+   */
+  checkpointIntervalMs: number;
+  checkpointEntries: number;
+  checkpointCheckMs: number;
+  /** An outbound message with no receipt or error signal this long is undelivered, unless its type sets its own time. */
+  undeliveredAfterMinutes: number;
+  /** How often outbound messages are checked for a missing receipt. */
+  deliveryWatchMs: number;
   maxMessageBytes: number;
   /** PostgreSQL connections per node (KB_DB_POOL_SIZE); the inbound prefetch follows it. */
   dbPoolSize: number;
@@ -112,6 +123,23 @@ function parseAmqpUrls(raw: string): string[] {
   return urls;
 }
 
+/**
+ * The owner's setup step (setup-database.ts): DATABASE_OWNER_URL migrates and owns the tables;
+ * DATABASE_URL is the node's own role, which gets grants only. Without an owner URL, one role
+ * does both (development): the node then owns its logs, and says so at start.
+ */
+export function loadDatabaseSetup(env: Env = process.env): { ownerUrl: string; nodeRole?: string } {
+  const nodeUrl = env.DATABASE_URL?.trim();
+  const ownerUrl = env.DATABASE_OWNER_URL?.trim() || nodeUrl;
+  if (!ownerUrl) throw new ConfigError('DATABASE_OWNER_URL', 'is required (or DATABASE_URL, for one role that does both)');
+  for (const [name, url] of [['DATABASE_OWNER_URL', ownerUrl], ['DATABASE_URL', nodeUrl]] as const) {
+    if (url && !/^postgres(ql)?:\/\//.test(url)) throw new ConfigError(name, 'must be a postgresql:// URL');
+  }
+  const user = (url: string) => decodeURIComponent(new URL(url).username) || undefined;
+  const nodeRole = nodeUrl ? user(nodeUrl) : undefined;
+  return { ownerUrl, nodeRole: nodeRole && nodeRole !== user(ownerUrl) ? nodeRole : undefined };
+}
+
 export function loadConfig(env: Env = process.env): NodeConfig {
   const municipality = required(env, 'KB_MUNICIPALITY');
   if (!municipalityNames.has(municipality)) {
@@ -148,6 +176,12 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     authFailureLimit: integer(env, 'KB_AUTH_FAILURE_LIMIT', 10, 1, 100000),
     trustProxy: parseTrustProxy(env.KB_TRUST_PROXY),
     keyWatchMs: integer(env, 'KB_KEY_WATCH_MS', 60_000, 100, 24 * 3600 * 1000),
+    checkpointIntervalMs: integer(env, 'KB_CHECKPOINT_INTERVAL_MS', 10 * 60_000, 1000, 7 * 24 * 3600 * 1000),
+    checkpointEntries: integer(env, 'KB_CHECKPOINT_ENTRIES', 1000, 1, 10_000_000),
+    checkpointCheckMs: integer(env, 'KB_CHECKPOINT_CHECK_MS', 5000, 100, 3600 * 1000),
+    // Under a message's 30-day lifetime (domain/envelope.ts): the sender hears of it while it can still act.
+    undeliveredAfterMinutes: integer(env, 'KB_UNDELIVERED_AFTER_MINUTES', 60, 1, 30 * 24 * 60 - 1),
+    deliveryWatchMs: integer(env, 'KB_DELIVERY_WATCH_MS', 60_000, 100, 24 * 3600 * 1000),
     maxMessageBytes: integer(env, 'KB_MAX_MESSAGE_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     groupCommitMax: integer(env, 'KB_GROUP_COMMIT_MAX', 64, 1, 1000),
     groupCommitWaitMs: integer(env, 'KB_GROUP_COMMIT_WAIT_MS', 2, 0, 1000),

@@ -4,7 +4,7 @@ import jose from 'node-jose';
 import { Refusal } from '../domain/errors.ts';
 
 export const signatureAlgorithm = 'ES256';
-const jwsType = 'kommunebro+jws';
+export const jwsType = 'kommunebro+jws';
 
 export type PublicJwk = Record<string, unknown> & { kid: string; kty: string };
 
@@ -26,21 +26,24 @@ export async function generateSigningKey(municipality: string): Promise<jose.JWK
   return jose.JWK.asKey({ ...(generated.toJSON(true) as object), kid, alg: signatureAlgorithm, use: 'sig' });
 }
 
-/** Loads the node's private key from keyDir, generating it on first start (file mode 0600). */
-export async function loadOrCreateSigningKey(keyDir: string, municipality: string): Promise<SigningKey> {
-  const file = path.join(keyDir, 'signing-key.json');
-  let key: jose.JWK.Key;
+/** Loads a private key file from keyDir, generating it on first start (file mode 0600). */
+export async function loadOrCreateKeyFile(keyDir: string, name: string, kidPrefix: string, generate: () => Promise<jose.JWK.Key>): Promise<jose.JWK.Key> {
+  const file = path.join(keyDir, name);
   if (existsSync(file)) {
-    key = await jose.JWK.asKey(JSON.parse(readFileSync(file, 'utf8')));
-    if (!key.kid.startsWith(`${municipality}-`)) {
-      throw new Error(`The key in ${file} belongs to another municipality (kid ${key.kid})`);
-    }
-  } else {
-    mkdirSync(keyDir, { recursive: true, mode: 0o700 });
-    key = await generateSigningKey(municipality);
-    writeFileSync(file, JSON.stringify(key.toJSON(true)), { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600);
+    const key = await jose.JWK.asKey(JSON.parse(readFileSync(file, 'utf8')));
+    if (!key.kid.startsWith(kidPrefix)) throw new Error(`The key in ${file} belongs to another municipality (kid ${key.kid}, expected ${kidPrefix}…)`);
+    return key;
   }
+  mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+  const key = await generate();
+  writeFileSync(file, JSON.stringify(key.toJSON(true)), { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return key;
+}
+
+/** Loads the node's private signing key from keyDir, generating it on first start. */
+export async function loadOrCreateSigningKey(keyDir: string, municipality: string): Promise<SigningKey> {
+  const key = await loadOrCreateKeyFile(keyDir, 'signing-key.json', `${municipality}-`, () => generateSigningKey(municipality));
   return { kid: key.kid, key, publicJwk: key.toJSON() as PublicJwk };
 }
 

@@ -2,7 +2,8 @@ import { createPublicKey } from 'node:crypto';
 import jose from 'node-jose';
 import { maskCpr } from '../domain/cpr.ts';
 import { Refusal } from '../domain/errors.ts';
-import type { PublicJwk } from './jws.ts';
+import { signatureAlgorithm, type PublicJwk } from './jws.ts';
+import { keyAgreementAlgorithm } from './jwe.ts';
 
 /** SHA-256 of the RFC 7638 form, first 20 bytes as 10 groups of 4 hex digits: easy to read out on the phone. */
 export async function phoneFingerprint(jwk: object): Promise<string> {
@@ -17,7 +18,8 @@ const b64url = /^[A-Za-z0-9_-]+$/;
 const coordinate = (value: unknown) => typeof value === 'string' && b64url.test(value) && Buffer.from(value, 'base64url').length === 32;
 
 /**
- * Only a public P-256 key with a kid is a partner's signing key; private parts are never taken.
+ * Only a public P-256 key with a kid is a partner's key; private parts are never taken. It is a
+ * signing key (ES256), or an encryption key (ECDH-ES+A256KW) when it says `use: enc`.
  * The point must lie on the curve: node:crypto refuses to import one that does not.
  */
 export function publicP256(candidate: unknown, source: string) {
@@ -36,5 +38,7 @@ export function publicP256(candidate: unknown, source: string) {
   } catch {
     throw new Refusal('key_invalid', `${source}: key ${kid} is not a point on P-256`);
   }
-  return { kid, ...jwk, alg: 'ES256', use: 'sig' } satisfies PublicJwk;
+  if (c.use !== undefined && c.use !== 'sig' && c.use !== 'enc') throw new Refusal('key_invalid', `${source}: key ${kid} must have use sig or enc`);
+  if (c.use === 'enc') return { kid, ...jwk, alg: keyAgreementAlgorithm, use: 'enc' } satisfies PublicJwk;
+  return { kid, ...jwk, alg: signatureAlgorithm, use: 'sig' } satisfies PublicJwk;
 }

@@ -1,5 +1,7 @@
 import type { Prisma, Tx } from './db.ts';
 import { entryHash, genesisHash, verifyChain, type ChainReport } from './hash-chain.ts';
+import type { CheckpointAnchor } from '../domain/checkpoint.ts';
+import { auditEntryContent } from '../domain/chain-hash.ts';
 import { currentRequestId } from '../monitoring/request-context.ts';
 
 export type { Tx };
@@ -18,16 +20,7 @@ const auditLock = 7_261_001;
 
 type Row = Awaited<ReturnType<Prisma['auditEntry']['findFirstOrThrow']>>;
 
-const content = (e: { seq: number; at: Date; actor: string; action: string; outcome: string; code?: string | null; messageId?: string | null; detail?: unknown }) => ({
-  seq: e.seq,
-  at: e.at,
-  actor: e.actor,
-  action: e.action,
-  outcome: e.outcome,
-  code: e.code ?? null,
-  messageId: e.messageId ?? null,
-  detail: e.detail ?? null,
-});
+const content = auditEntryContent;
 
 /** Appends inside the caller's transaction, so the entry commits with what it records. */
 export async function appendAudit(tx: Tx, event: AuditEvent, at = new Date()): Promise<void> {
@@ -52,6 +45,8 @@ const toEvent = (r: Row): AuditEvent & { seq: number; at: string } => ({
   detail: (r.detail as Record<string, unknown> | null) ?? undefined,
 });
 
+export type HashedAuditEntry = AuditEvent & { seq: number; at: string; prevHash: string; hash: string };
+
 export class AuditRepository {
   /** `commit`: the node's group commit (data/group-commit.ts); alone, each entry is its own transaction. */
   constructor(
@@ -72,10 +67,34 @@ export class AuditRepository {
     return rows.map(toEvent);
   }
 
-  verify(): Promise<ChainReport> {
+  /**
+   * Entries with what a verifier needs to recompute their hashes: the message's own entries, and
+   * the entries about a key (import, approval, revocation; `detail.kid`).
+   */
+  async withHashes(where: { messageId: string } | { kid: string }, limit = 1000): Promise<HashedAuditEntry[]> {
+    const filter = 'messageId' in where ? { messageId: where.messageId } : { detail: { path: ['kid'], equals: where.kid } };
+    const rows = await this.prisma.auditEntry.findMany({ where: filter, orderBy: { seq: 'asc' }, take: limit });
+    return rows.map((r) => ({ ...toEvent(r), prevHash: r.prevHash, hash: r.hash }));
+  }
+
+  /** The newest entries of some actions, newest first, at most `limit` (a bounded scan). */
+  async latestOf(actions: string[], limit: number): Promise<(AuditEvent & { seq: number; at: string })[]> {
+    const rows = await this.prisma.auditEntry.findMany({ where: { action: { in: actions } }, orderBy: { seq: 'desc' }, take: limit });
+    return rows.map(toEvent);
+  }
+
+  /** The last entry's number and hash: a verifier can later compare it with the node's chain. */
+  async head(): Promise<{ seq: number; hash: string }> {
+    const last = await this.prisma.auditEntry.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
+    return last ?? { seq: 0, hash: genesisHash };
+  }
+
+  /** `anchors`: heads signed in checkpoints (the node's own, and partners' witnesses) that must still be there. */
+  verify(anchors: CheckpointAnchor[] = []): Promise<ChainReport> {
     return verifyChain<Row>(
       (afterSeq, limit) => this.prisma.auditEntry.findMany({ where: { seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: limit }),
       content,
+      anchors,
     );
   }
 }

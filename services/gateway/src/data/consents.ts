@@ -1,3 +1,4 @@
+import type { CheckpointAnchor } from '../domain/checkpoint.ts';
 import type { Consent, ConsentGiven, ConsentWithdrawal } from '../domain/consent.ts';
 import type { Prisma } from './db.ts';
 import type { Tx } from './audit.ts';
@@ -90,7 +91,8 @@ export class ConsentRepository {
     return entries.some((e) => e.body.sender === sender);
   }
 
-  verify(): Promise<ChainReport> {
-    return verifyChain<Row>((afterSeq, limit) => this.prisma.consentEntry.findMany({ where: { seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: limit }), content);
+  /** `anchors`: heads signed in checkpoints (the node's own, and partners' witnesses) that must still be there. */
+  verify(anchors: CheckpointAnchor[] = []): Promise<ChainReport> {
+    return verifyChain<Row>((afterSeq, limit) => this.prisma.consentEntry.findMany({ where: { seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: limit }), content, anchors);
   }
 }

@@ -4,7 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.ts';
 import { migrateEmbedded } from './migrate.ts';
-import { installAppendOnlyGuards } from './guards.ts';
+import { ensureAppendOnlyGuards, logPrivileges } from './guards.ts';
 import { mkdirSync } from 'node:fs';
 import { createPool, ReleasingPrismaPg } from './pg-pool.ts';
 
@@ -25,6 +25,8 @@ export interface Database {
   close(): Promise<void>;
   /** Connections the node may hold at once; the inbound prefetch is sized from it (node.ts). */
   poolSize?: number;
+  /** What this role may do to the log tables that it should not (owner, update, …); empty with a separate node role. */
+  logPrivileges: string[];
 }
 
 /** Deliveries processed at once: the pool size minus room for the API and the outbox relay. */
@@ -41,11 +43,12 @@ export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: 
     const poolSize = options.dbPoolSize ?? 10;
     const pool = createPool(options.databaseUrl, poolSize, options.log ?? pino({ level: 'silent' }));
     const prisma = new PrismaClient({ adapter: new ReleasingPrismaPg(pool) });
-    await installAppendOnlyGuards(prisma);
+    await ensureAppendOnlyGuards(prisma);
     return {
       prisma,
       transaction: (work) => prisma.$transaction(work, transactionLimits),
       poolSize,
+      logPrivileges: await logPrivileges(prisma),
       ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')),
       close: async () => {
         await prisma.$disconnect();
@@ -59,10 +62,12 @@ export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: 
   await migrateEmbedded(pglite);
   // pglite-prisma-adapter is built against another driver-adapter-utils version: same shape, other types.
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as unknown as PrismaPg });
-  await installAppendOnlyGuards(prisma);
+  await ensureAppendOnlyGuards(prisma);
   return {
     prisma,
     transaction: (work) => prisma.$transaction(work, transactionLimits),
+    // PGlite has one user, which owns everything: the role separation needs PostgreSQL.
+    logPrivileges: await logPrivileges(prisma),
     ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')),
     // $disconnect does not close PGlite; without this the process never exits.
     close: async () => {

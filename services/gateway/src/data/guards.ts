@@ -1,20 +1,53 @@
 import type { Prisma } from './db.ts';
 
-// The audit log and the consent log are append-only: the database itself refuses UPDATE, DELETE
-// and TRUNCATE. Installed by the node at every start (idempotent) rather than in a migration,
+/**
+ * Tables the node may only read and append to: the hash-chained logs and the checkpoints of their
+ * heads (own, and those received from partners). The node's database role gets no UPDATE, DELETE
+ * or TRUNCATE on them (data/database-roles.ts), and triggers refuse those to every other role too.
+ */
+export const appendOnlyTables = ['AuditEntry', 'ConsentEntry', 'Checkpoint', 'WitnessedCheckpoint'] as const;
+
+// Installed by the database owner's setup step (setup-database.ts) and, where the node's role owns
+// the tables (embedded PGlite, single-role setups), by the node at start. Not in a migration,
 // because Prisma's migration runner splits SQL on ";" and cannot run a PL/pgSQL body.
-const statements = [
+export const appendOnlyGuardStatements = [
   `CREATE OR REPLACE FUNCTION kommunebro_refuse_change() RETURNS trigger AS $$
    BEGIN
      RAISE EXCEPTION 'table % is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
    END;
    $$ LANGUAGE plpgsql`,
-  ...['AuditEntry', 'ConsentEntry'].flatMap((table) => [
+  ...appendOnlyTables.flatMap((table) => [
     `CREATE OR REPLACE TRIGGER "${table}_append_only" BEFORE UPDATE OR DELETE ON "${table}" FOR EACH ROW EXECUTE FUNCTION kommunebro_refuse_change()`,
     `CREATE OR REPLACE TRIGGER "${table}_no_truncate" BEFORE TRUNCATE ON "${table}" FOR EACH STATEMENT EXECUTE FUNCTION kommunebro_refuse_change()`,
   ]),
 ];
 
-export async function installAppendOnlyGuards(prisma: Prisma): Promise<void> {
-  for (const sql of statements) await prisma.$executeRawUnsafe(sql);
+const tableList = appendOnlyTables.map((t) => `'${t}'`).join(', ');
+const guardsPresent = `SELECT count(*)::int AS n FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+  WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND c.relname IN (${tableList})
+    AND t.tgname IN (c.relname || '_append_only', c.relname || '_no_truncate')`;
+
+/**
+ * At start: the guards are there (the owner's setup step put them), or the node installs them when
+ * its role may (it owns the tables); a node role that may not and finds none stops the start.
+ */
+export async function ensureAppendOnlyGuards(prisma: Prisma): Promise<void> {
+  const [row] = await prisma.$queryRawUnsafe<{ n: number }[]>(guardsPresent);
+  if (row?.n === appendOnlyTables.length * 2) return;
+  try {
+    for (const sql of appendOnlyGuardStatements) await prisma.$executeRawUnsafe(sql);
+  } catch (error) {
+    throw new Error(`the log tables lack their append-only triggers and this role cannot install them: run the owner's setup step first (npm run db:migrate, docs/OPERATIONS.md) — ${(error as Error).message}`);
+  }
+}
+
+/** What the node's own role may still do to the log tables that it must not: owner, UPDATE, DELETE, TRUNCATE. */
+export async function logPrivileges(prisma: Prisma): Promise<string[]> {
+  const rows = await prisma.$queryRawUnsafe<{ table: string; owner: boolean; update: boolean; delete: boolean; truncate: boolean }[]>(
+    `SELECT c.relname AS "table", pg_has_role(current_user, c.relowner, 'USAGE') AS owner,
+       has_table_privilege(c.oid, 'UPDATE') AS update, has_table_privilege(c.oid, 'DELETE') AS delete,
+       has_table_privilege(c.oid, 'TRUNCATE') AS truncate
+     FROM pg_class c WHERE c.relkind = 'r' AND c.relname IN (${tableList}) ORDER BY c.relname`,
+  );
+  return rows.flatMap((r) => (['owner', 'update', 'delete', 'truncate'] as const).filter((p) => r[p]).map((p) => `${r.table}: ${p}`));
 }

@@ -1,5 +1,7 @@
+// Longer than 250 lines: the one repository of the message table, both directions and every status change.
 import type { ConversationPlan } from '../domain/conversation.ts';
 import type { Envelope } from '../domain/envelope.ts';
+import { Refusal } from '../domain/errors.ts';
 import { applyPlan } from './conversations.ts';
 import { appendConsentEntry, type ConsentEntryInput } from './consents.ts';
 import type { AuditEvent } from './audit.ts';
@@ -9,7 +11,10 @@ import type { Prisma, Tx } from './db.ts';
 /** Work of a message type's handler, done inside the transaction that stores the message. */
 export type WithinStore = (tx: Tx) => Promise<void>;
 
-export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'rejected' | 'failed' | 'accepted';
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'rejected' | 'failed' | 'accepted' | 'undelivered';
+
+/** Outbound states in which a receipt or error signal is still awaited. */
+const awaiting: MessageStatus[] = ['queued', 'sent', 'undelivered'];
 export type Direction = 'in' | 'out';
 
 export interface MessageRecord {
@@ -33,6 +38,16 @@ export interface MessageRecord {
   deliveredAt: string | null;
   rejectedAt: string | null;
   failedAt: string | null;
+  undeliveredAt: string | null;
+}
+
+/** An outbound message still waiting for its receipt, with what the outbox knows of its sending. */
+export interface AwaitedMessage {
+  id: string;
+  type: string;
+  to: string;
+  createdAt: Date;
+  sentAt: Date | null;
 }
 
 export interface MessageFilter {
@@ -68,6 +83,7 @@ function toRecord(row: Row): MessageRecord {
     deliveredAt: iso(row.deliveredAt),
     rejectedAt: iso(row.rejectedAt),
     failedAt: iso(row.failedAt),
+    undeliveredAt: iso(row.undeliveredAt),
   };
 }
 
@@ -135,7 +151,12 @@ export class MessageRepository {
       });
       return true;
     } catch (error) {
-      if ((error as { code?: string }).code === 'P2002' && (await this.countInbound(envelope.id)) > 0) return false;
+      if ((error as { code?: string }).code === 'P2002') {
+        // Stored meanwhile: a redelivery of the same sender's message, or an id that is not its to use.
+        const known = await this.find(envelope.id);
+        if (known?.direction === 'in' && known.from === envelope.from) return false;
+        if (known) throw new Refusal('id_collision', `id ${envelope.id} names another message`);
+      }
       throw error;
     }
   }
@@ -143,6 +164,41 @@ export class MessageRepository {
   async find(id: string): Promise<MessageRecord | null> {
     const row = await this.prisma.message.findUnique({ where: { id } });
     return row ? toRecord(row) : null;
+  }
+
+  /**
+   * The signed forms: the message as sent or received (compact JWS), and the signal about it: the
+   * partner's receipt or error signal for one we sent, our own receipt for one we received.
+   */
+  async signedForms(id: string): Promise<{ jws: string | null; signalJws: string | null } | null> {
+    const row = await this.prisma.message.findUnique({ where: { id }, select: { jws: true, receiptJws: true } });
+    return row ? { jws: row.jws, signalJws: row.receiptJws } : null;
+  }
+
+  /**
+   * Messages about a citizen: those whose payload names the citizen (`citizen.cpr`) with every
+   * message of their conversations (the citizen's cases), and invoices with a line for the citizen
+   * (not their conversations: an invoice covers many citizens). No column indexes the CPR inside a
+   * payload, so this scans the table: at most `limit` messages, newest first; `truncated` says
+   * when there were more.
+   */
+  async aboutCitizen(cpr: string, limit: number): Promise<{ cases: MessageRecord[]; invoices: MessageRecord[]; truncated: boolean }> {
+    const lines = JSON.stringify([{ citizen: { cpr } }]);
+    const named = await this.prisma.$queryRaw<{ conversationId: string }[]>`
+      SELECT DISTINCT "conversationId" FROM "Message" WHERE "payload"->'citizen'->>'cpr' = ${cpr} LIMIT ${limit + 1}`;
+    const invoiced = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT "id" FROM "Message" WHERE "payload"->'lines' @> ${lines}::jsonb ORDER BY "createdAt" DESC LIMIT ${limit + 1}`;
+    const cases = await this.prisma.message.findMany({
+      where: { conversationId: { in: named.slice(0, limit).map((m) => m.conversationId) } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+      take: limit + 1,
+    });
+    const invoices = await this.prisma.message.findMany({ where: { id: { in: invoiced.slice(0, limit).map((m) => m.id) } }, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] });
+    return {
+      cases: cases.slice(0, limit).map(toRecord),
+      invoices: invoices.map(toRecord),
+      truncated: named.length > limit || invoiced.length > limit || cases.length > limit,
+    };
   }
 
   async list(filter: MessageFilter): Promise<MessageRecord[]> {
@@ -164,8 +220,9 @@ export class MessageRepository {
    */
   async markDelivered(id: string, recipient: string, receiptJws: string, at: Date): Promise<Date | null> {
     const rows = await this.prisma.message.updateManyAndReturn({
-      where: { id, direction: 'out', toCode: recipient, status: { in: ['queued', 'sent'] } },
-      data: { status: 'delivered', deliveredAt: at, receiptJws },
+      // A dead letter the recipient replayed after signalling `retries_exhausted` is delivered after all.
+      where: { id, direction: 'out', toCode: recipient, OR: [{ status: { in: awaiting } }, { status: 'rejected', reasonCode: 'retries_exhausted' }] },
+      data: { status: 'delivered', deliveredAt: at, receiptJws, reasonCode: null, reasonDetail: null },
       select: { createdAt: true },
     });
     return rows[0]?.createdAt ?? null;
@@ -174,10 +231,34 @@ export class MessageRepository {
   /** `recipient` undefined: refused by a node it reached by mistake (see the inbound pipeline). */
   async markRejected(id: string, recipient: string | undefined, code: string, detail: string | null, signalJws: string, at: Date): Promise<boolean> {
     const { count } = await this.prisma.message.updateMany({
-      where: { id, direction: 'out', toCode: recipient, status: { in: ['queued', 'sent'] } },
+      where: { id, direction: 'out', toCode: recipient, status: { in: awaiting } },
       data: { status: 'rejected', rejectedAt: at, reasonCode: code, reasonDetail: detail, receiptJws: signalJws },
     });
     return count === 1;
+  }
+
+  /** Outbound messages made before `madeBefore` that still wait for their first receipt or error signal. */
+  async awaitingSince(madeBefore: Date, limit = 1000): Promise<AwaitedMessage[]> {
+    const rows = await this.prisma.message.findMany({
+      where: { direction: 'out', status: { in: ['queued', 'sent'] }, createdAt: { lt: madeBefore } },
+      select: { id: true, type: true, toCode: true, createdAt: true, sentAt: true },
+      orderBy: { createdAt: 'asc' },
+      take: limit,
+    });
+    return rows.map((r) => ({ id: r.id, type: r.type, to: r.toCode, createdAt: r.createdAt, sentAt: r.sentAt }));
+  }
+
+  /** Undelivered, with why; a receipt or error signal that comes later still settles it. False when it was settled meanwhile. */
+  async markUndelivered(id: string, at: Date, detail: string): Promise<boolean> {
+    const { count } = await this.prisma.message.updateMany({
+      where: { id, direction: 'out', status: { in: ['queued', 'sent'] } },
+      data: { status: 'undelivered', undeliveredAt: at, reasonCode: 'no_receipt', reasonDetail: detail },
+    });
+    return count === 1;
+  }
+
+  async countUndelivered(): Promise<number> {
+    return this.prisma.message.count({ where: { direction: 'out', status: 'undelivered' } });
   }
 
   /** Inbound messages verified with a key that has now been revoked stay, flagged. */

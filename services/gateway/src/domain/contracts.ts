@@ -25,6 +25,8 @@ export interface MessageTypeRule {
   /** Only the node itself sends it (a withdrawal, a key rotation), never a user through POST /messages. */
   systemOnly?: boolean;
   requiresInReplyTo?: boolean;
+  /** Without a receipt or error signal this long after it was made, the sender's message is undelivered. */
+  deliverWithinMinutes?: number;
   allowedIn: string[];
   toState?: ToState;
   moveRole?: { role: string; to: string; when: string; equals: string };

@@ -19,11 +19,18 @@ export const receiptType = 'receipt';
 export const errorType = 'error';
 export const isSignal = (type: string) => type === receiptType || type === errorType;
 
+/** The version of docs/PROTOCOL.md this node speaks; not carried on the wire (see its versioning section). */
+export const protocolVersion = 1;
+
 /** How long a message stays acceptable after it was made: long enough for a broker outage. */
 export const messageLifetimeDays = 30;
+export const messageLifetimeMs = messageLifetimeDays * 24 * 3600 * 1000;
+
+/** How far a sender's clock may run ahead of ours before its createdAt counts as in the future. */
+export const allowedClockSkewMs = 5 * 60 * 1000;
 
 export function newEnvelope(fields: Omit<Envelope, 'id' | 'createdAt' | 'expiresAt' | 'conversationId'> & { conversationId?: string }, now = new Date()): Envelope {
-  const expires = new Date(now.getTime() + messageLifetimeDays * 24 * 3600 * 1000);
+  const expires = new Date(now.getTime() + messageLifetimeMs);
   return {
     id: randomUUID(),
     ...fields,

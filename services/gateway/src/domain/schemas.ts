@@ -66,6 +66,13 @@ export class SchemaRegistry {
     return this.validators.has(name);
   }
 
+  /** Whether a value matches a definition of common.json (e.g. "uuid") by the rule the schemas use. */
+  matchesCommon(definition: string, value: unknown): boolean {
+    const validate = this.ajv.getSchema(`${idPrefix}common.json#/$defs/${definition}`);
+    if (!validate) throw new Error(`No definition ${definition} in common.json`);
+    return validate(value) === true;
+  }
+
   /** Problems as JSON pointers into the validated value, prefixed with `at` (e.g. "/payload"). */
   problems(name: string, value: unknown, at = ''): SchemaProblem[] {
     const validate = this.validators.get(name);

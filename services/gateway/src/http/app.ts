@@ -6,6 +6,7 @@ import { FailureLimiter, bearerAuth } from './auth.ts';
 import { checkBody } from './input-limits.ts';
 import { problemHandler } from './problem.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { citizenRoutes } from './routes/citizens.ts';
 import { consentRoutes } from './routes/consents.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
@@ -42,7 +43,7 @@ export function createApp(deps: HttpDeps): express.Express {
   const api = express.Router();
   api.use(bearerAuth(deps, deps.limiter));
   api.use(express.json({ limit: deps.settings.maxMessageBytes, strict: true }), checkBody);
-  for (const routes of [messageRoutes, conversationRoutes, consentRoutes, keyRoutes, tokenRoutes, invoiceRoutes, auditRoutes, reportRoutes, deadLetterRoutes]) api.use(routes(deps));
+  for (const routes of [messageRoutes, conversationRoutes, consentRoutes, citizenRoutes, keyRoutes, tokenRoutes, invoiceRoutes, auditRoutes, reportRoutes, deadLetterRoutes]) api.use(routes(deps));
   app.use(api);
   app.use((_req, _res, next) => next(new Refusal('not_found', 'no such endpoint')));
   app.use(problemHandler(deps.log));

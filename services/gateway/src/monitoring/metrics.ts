@@ -12,6 +12,8 @@ export function createMetrics(municipality: string) {
     deadLetterDepth?: () => Promise<number>;
     /** When the oldest envelope still waiting in the outbox was queued, or null. */
     oldestOutboxAt?: () => Promise<Date | null>;
+    /** Outbound messages with no receipt or error signal in time (use-cases/delivery-watch.ts). */
+    countUndelivered?: () => Promise<number>;
     databaseUp?: () => Promise<boolean>;
     brokerUp?: () => boolean;
   } = {};
@@ -60,6 +62,15 @@ export function createMetrics(municipality: string) {
       },
     }),
     deadlineAlerts: new Counter({ name: 'kommunebro_deadline_alerts_total', help: 'Deadlines that passed unmet, alerted once each', labelNames: ['deadline', 'kind'], registers: [registry] }),
+    undelivered: new Counter({ name: 'kommunebro_messages_undelivered_total', help: 'Outbound messages that got no receipt or error signal in time, reported once each', labelNames: ['type'], registers: [registry] }),
+    undeliveredNow: new Gauge({
+      name: 'kommunebro_messages_undelivered',
+      help: 'Outbound messages undelivered now (no receipt or error signal yet, past their delivery window)',
+      registers: [registry],
+      async collect() {
+        await read(sources.countUndelivered, (n) => this.set(n));
+      },
+    }),
     outboxPending: new Gauge({ name: 'kommunebro_outbox_pending', help: 'Envelopes waiting to be published', registers: [registry] }),
     deliveryLatency: new Histogram({
       name: 'kommunebro_delivery_seconds',

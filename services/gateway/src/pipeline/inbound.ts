@@ -1,20 +1,25 @@
+// Longer than 250 lines: the inbound steps are one table, read top to bottom (the order of checks of
+// docs/PROTOCOL.md), next to the refusal and failure paths that settle them.
 import type jose from 'node-jose';
 import { brokerUserName } from '../config/broker-names.ts';
 import { parseCompactJws, verifyWith } from '../crypto/jws.ts';
+import { openBody, type OpenedBody } from '../crypto/jwe.ts';
 import { maskCpr } from '../domain/cpr.ts';
 import { Refusal } from '../domain/errors.ts';
 import { assertWithinLimits } from '../domain/input-limits.ts';
-import { errorType, isSignal, receiptType, signalFor, type Envelope } from '../domain/envelope.ts';
+import { allowedClockSkewMs, errorType, isSignal, messageLifetimeMs, receiptType, signalFor, type Envelope } from '../domain/envelope.ts';
 import { planMessage, type ConversationPlan } from '../domain/conversation.ts';
 import { categoriesIn, citizenCpr } from '../domain/consent.ts';
 import type { ConsentEntryInput } from '../data/consents.ts';
 import type { Parts } from '../parts.ts';
 import { runSteps, type Step } from './steps.ts';
 
-export type InboundDeps = Pick<Parts, 'municipality' | 'settings' | 'schemas' | 'contracts' | 'trust' | 'messages' | 'conversations' | 'consents' | 'outbox' | 'audit' | 'handlers' | 'metrics' | 'log' | 'now' | 'events' | 'nudgeRelay'>;
+export type InboundDeps = Pick<Parts, 'municipality' | 'settings' | 'schemas' | 'contracts' | 'trust' | 'messages' | 'conversations' | 'consents' | 'outbox' | 'audit' | 'handlers' | 'metrics' | 'log' | 'now' | 'events' | 'nudgeRelay' | 'ownKeys'>;
 
 export interface InboundDelivery {
   body: Buffer;
+  /** The body opened already (the consumer does it on arrival to learn the conversation); else the pipeline opens it. */
+  opened?: Promise<OpenedBody>;
   /** RabbitMQ-validated user_id; matched against the sender's broker user in the trust issue. */
   userId?: string;
 }
@@ -24,21 +29,42 @@ export type InboundOutcome =
   | { kind: 'duplicate'; envelope: Envelope }
   | { kind: 'signal'; envelope: Envelope };
 
-/** A permanent refusal of an inbound message, with the envelope when the signature verified. */
+/**
+ * A permanent refusal of an inbound message, with the envelope when it verified and passed its
+ * schema, and the municipality whose key verified it (also when the envelope did not pass).
+ */
 export class InboundRefused extends Error {
-  constructor(readonly refusal: Refusal, readonly envelope?: Envelope) {
+  constructor(readonly refusal: Refusal, readonly envelope?: Envelope, readonly authenticSender?: string) {
     super(refusal.message);
   }
+}
+
+/** A transient failure (database, bug), with the envelope when the signature had verified: retried by the consumer. */
+export class InboundFailed extends Error {
+  constructor(readonly cause: unknown, readonly envelope?: Envelope) {
+    super((cause as Error)?.message ?? String(cause));
+  }
+}
+
+/** A signed error signal back to an authentic sender; never for a signal itself (no signal loops). */
+export async function signalRefusal(deps: Pick<InboundDeps, 'outbox' | 'municipality' | 'nudgeRelay'>, e: Pick<Envelope, 'id' | 'type' | 'from' | 'conversationId'>, refusal: Pick<Refusal, 'code' | 'detail'>, now: Date): Promise<void> {
+  if (isSignal(e.type)) return;
+  await deps.outbox.enqueue('error', signalFor(e, deps.municipality, errorType, { messageId: e.id, code: refusal.code, detail: refusal.detail?.slice(0, 2000) }, now));
+  deps.nudgeRelay();
 }
 
 interface InboundContext {
   delivery: InboundDelivery;
   now: Date;
   jws?: string;
+  /** It arrived as a JWE that decrypted with one of our keys. */
+  encrypted?: boolean;
   kid?: string;
   claims?: Record<string, unknown>;
   key?: jose.JWK.Key;
-  /** Set once the signature verified: only then may an error signal go back. */
+  /** The claims once the signature verified: from here on an error signal may go back. */
+  verified?: Record<string, unknown>;
+  /** The verified claims once they passed the envelope schema. */
   envelope?: Envelope;
   plan?: ConversationPlan;
   consentEntries?: ConsentEntryInput[];
@@ -52,10 +78,19 @@ const limitSize: Step<InboundContext, InboundDeps> = (ctx, deps) => {
   }
 };
 
+/**
+ * Decrypted to the sender's JWS when it is a JWE. One that does not decrypt is refused before anyone
+ * is known to have sent it, so no error signal goes back: there is no authentic sender to tell.
+ */
+const decrypt: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
+  const opened = await (ctx.delivery.opened ?? openBody(() => deps.ownKeys.decryptionKeys(), ctx.delivery.body));
+  ctx.jws = opened.jws;
+  ctx.encrypted = opened.encrypted;
+};
+
 /** A compact JWS with alg ES256 and a kid. */
 const parseJws: Step<InboundContext, InboundDeps> = (ctx) => {
-  ctx.jws = ctx.delivery.body.toString('utf8').trim();
-  const parsed = parseCompactJws(ctx.jws);
+  const parsed = parseCompactJws(ctx.jws!);
   ctx.kid = parsed.kid;
   ctx.claims = parsed.claims;
 };
@@ -68,10 +103,19 @@ const findSenderKey: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
 /** The signature verifies with that key alone; from here on the claims are the verified ones. */
 const verifySignature: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   const verified = await verifyWith(ctx.key!, ctx.jws!);
+  ctx.verified = verified;
   // Depth, size and text jsonb can store, before anything else reads the claims (domain/input-limits.ts).
   assertWithinLimits(verified);
   deps.schemas.assertValid('envelope', verified, '', 'envelope_invalid');
   ctx.envelope = verified as unknown as Envelope;
+};
+
+/**
+ * Anything but a receipt or error signal arrived encrypted to us. Checked once the signature
+ * verified, so the authentic sender of a plain message learns why in an error signal.
+ */
+const requireEncryption: Step<InboundContext, InboundDeps> = (ctx) => {
+  if (!ctx.encrypted && !isSignal(ctx.envelope!.type)) throw new Refusal('encryption_required', `${ctx.envelope!.type} arrived as a plain JWS`);
 };
 
 /** The broker-validated user that published it is the claimed municipality's own broker user. */
@@ -88,6 +132,23 @@ const checkTransportSender: Step<InboundContext, InboundDeps> = (ctx, deps) => {
 const checkRecipient: Step<InboundContext, InboundDeps> = (ctx, deps) => {
   if (ctx.envelope!.to !== deps.municipality) {
     throw new Refusal('wrong_recipient', `addressed to ${ctx.envelope!.to}, this node is ${deps.municipality}`);
+  }
+};
+
+/**
+ * Its times are consistent: createdAt not ahead of our clock by more than the allowed skew, and
+ * expiresAt after createdAt and at most the protocol's message lifetime after it.
+ */
+const checkTimes: Step<InboundContext, InboundDeps> = (ctx) => {
+  const { createdAt, expiresAt } = ctx.envelope!;
+  const created = new Date(createdAt).getTime();
+  const expires = new Date(expiresAt).getTime();
+  // The schema's pattern admits a leap second, which Date cannot read.
+  if (Number.isNaN(created) || Number.isNaN(expires)) throw new Refusal('expiry_invalid', `createdAt ${createdAt} or expiresAt ${expiresAt} is not a readable instant`);
+  if (expires <= created) throw new Refusal('expiry_invalid', `expiresAt ${expiresAt} is not after createdAt ${createdAt}`);
+  if (expires - created > messageLifetimeMs) throw new Refusal('expiry_invalid', `expiresAt ${expiresAt} is more than ${messageLifetimeMs / 86_400_000} days after createdAt ${createdAt}`);
+  if (created > ctx.now.getTime() + allowedClockSkewMs) {
+    throw new Refusal('created_in_future', `createdAt ${createdAt} is ahead of ${ctx.now.toISOString()} by more than ${allowedClockSkewMs / 60_000} minutes`);
   }
 };
 
@@ -126,10 +187,18 @@ const handleSignal: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   return 'done';
 };
 
-/** A message id stored before is a replay or a redelivery: acknowledged, not processed again. */
+/**
+ * An id we received before from the same sender is a replay or a redelivery: acknowledged, not
+ * processed again, no new receipt. An id of a message we sent, or one another sender used, is
+ * refused: one id names one message (ids are the primary key of the message store).
+ */
 const checkReplay: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
-  if ((await deps.messages.countInbound(ctx.envelope!.id)) === 0) return;
-  ctx.outcome = { kind: 'duplicate', envelope: ctx.envelope! };
+  const e = ctx.envelope!;
+  const known = await deps.messages.find(e.id);
+  if (!known) return;
+  if (known.direction === 'out') throw new Refusal('id_collision', `id ${e.id} names a message this node sent`);
+  if (known.from !== e.from) throw new Refusal('id_collision', `id ${e.id} names a message received from another municipality`);
+  ctx.outcome = { kind: 'duplicate', envelope: e };
   return 'done';
 };
 
@@ -196,13 +265,18 @@ const store: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   if (stored) deps.nudgeRelay();
 };
 
+export type InboundStep = Step<InboundContext, InboundDeps>;
+
 export const inboundSteps = [
   limitSize,
+  decrypt,
   parseJws,
   findSenderKey,
   verifySignature,
+  requireEncryption,
   checkTransportSender,
   checkRecipient,
+  checkTimes,
   checkExpiry,
   handleSignal,
   checkReplay,
@@ -214,24 +288,38 @@ export const inboundSteps = [
 ] as const;
 
 /**
+ * What an error signal about a refused message answers: the envelope, or when the verified claims
+ * failed the envelope schema, their usable fields: a conversationId that is no UUID is replaced by
+ * the message's id; without a UUID id the signal could not name the message, so none goes back.
+ * A receipt or error signal is never answered with one (no loops).
+ */
+function answerTo(ctx: InboundContext, deps: InboundDeps): Pick<Envelope, 'id' | 'type' | 'from' | 'conversationId'> | undefined {
+  if (ctx.envelope) return isSignal(ctx.envelope.type) ? undefined : ctx.envelope;
+  const claims = ctx.verified;
+  if (!claims || claims.type === receiptType || claims.type === errorType) return undefined;
+  if (!deps.schemas.matchesCommon('uuid', claims.id)) return undefined;
+  const id = claims.id as string;
+  // The verifying key belongs to claims.from (findSenderKey), so it names the sender.
+  const conversationId = deps.schemas.matchesCommon('uuid', claims.conversationId) ? (claims.conversationId as string) : id;
+  return { id, type: String(claims.type), from: claims.from as string, conversationId };
+}
+
+/**
  * Runs the inbound steps. A Refusal is permanent: when the sender is authentic (signature
  * verified) and the message is not itself a signal, a signed error signal goes back.
  * Any other error is transient and propagates for the consumer to retry.
  */
-export async function receiveMessage(deps: InboundDeps, delivery: InboundDelivery): Promise<InboundOutcome> {
+export async function receiveMessage(deps: InboundDeps, delivery: InboundDelivery, steps: readonly InboundStep[] = inboundSteps): Promise<InboundOutcome> {
   const ctx: InboundContext = { delivery, now: deps.now() };
   try {
-    await runSteps(inboundSteps, ctx, deps);
+    await runSteps(steps, ctx, deps);
   } catch (caught) {
-    if (!(caught instanceof Refusal)) throw caught;
+    if (!(caught instanceof Refusal)) throw new InboundFailed(caught, ctx.envelope);
     // A kid, id or key echoed in a detail may be a CPR number: masked before the signal, the dead letter and the audit.
     const error = new Refusal(caught.code, caught.detail && maskCpr(caught.detail), caught.problems?.map((p) => ({ pointer: maskCpr(p.pointer), message: p.message })));
-    const e = ctx.envelope;
-    if (e && !isSignal(e.type)) {
-      await deps.outbox.enqueue('error', signalFor(e, deps.municipality, errorType, { messageId: e.id, code: error.code, detail: error.detail?.slice(0, 2000) }, ctx.now));
-      deps.nudgeRelay();
-    }
-    throw new InboundRefused(error, e);
+    const original = answerTo(ctx, deps);
+    if (original) await signalRefusal(deps, original, error, ctx.now);
+    throw new InboundRefused(error, ctx.envelope, ctx.verified ? (ctx.verified.from as string) : undefined);
   }
   const outcome = ctx.outcome!;
   const e = outcome.envelope;

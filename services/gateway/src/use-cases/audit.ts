@@ -1,6 +1,7 @@
 import type { Parts } from '../parts.ts';
+import { verifyLog } from './checkpoints.ts';
 
-/** Walks the audit log's hash chain and reports the first broken entry. */
-export function verifyAuditLog(deps: Pick<Parts, 'audit'>) {
-  return deps.audit.verify();
+/** Walks the audit log's hash chain, held against the node's latest checkpoint, and reports the first broken entry. */
+export function verifyAuditLog(deps: Pick<Parts, 'municipality' | 'checkpoints' | 'ownKeys' | 'schemas' | 'audit' | 'consents'>) {
+  return verifyLog(deps, 'audit');
 }

@@ -5,6 +5,7 @@ import { maskCpr } from '../domain/cpr.ts';
 import { Refusal } from '../domain/errors.ts';
 import type { Caller, Parts } from '../parts.ts';
 import { sendMessage, type OutboundDeps } from '../pipeline/outbound.ts';
+import { verifyLog } from './checkpoints.ts';
 
 type Deps = Pick<Parts, 'schemas' | 'contracts' | 'consents' | 'audit' | 'now'>;
 type WithdrawDeps = Deps & Pick<Parts, 'messages' | 'conversations'> & OutboundDeps;
@@ -67,16 +68,18 @@ const allCasesRoles = new Set(['caseworker', 'admin']);
 
 /**
  * A look-up by CPR number is audited with who asked and why; the audit entry never holds the CPR
- * (nor a hash of it: a hash of a 10-digit number is reversed by trying them all).
+ * (nor a hash of it: a hash of a 10-digit number is reversed by trying them all). The ids of the
+ * consents shown link it to the citizen for the access report (use-cases/citizen-report.ts).
  */
 export async function consentsOfCitizen(deps: Pick<Parts, 'consents' | 'audit'>, caller: Caller, cpr: string, purpose: string): Promise<Consent[]> {
   const all = await deps.consents.ofCitizen(cpr);
   const visible = allCasesRoles.has(caller.role) ? all : all.filter((c) => c.given.recordedBy === caller.subject);
-  await deps.audit.record({ actor: caller.subject, action: 'consent.lookup', outcome: 'done', detail: { purpose: maskCpr(purpose), results: visible.length, withheld: all.length - visible.length } });
+  await deps.audit.record({ actor: caller.subject, action: 'consent.lookup', outcome: 'done', detail: { purpose: maskCpr(purpose), results: visible.length, withheld: all.length - visible.length, consentIds: visible.map((c) => c.id) } });
   return visible;
 }
 
 /** Walks the consent log's hash chain. */
-export function verifyConsentLog(deps: Pick<Parts, 'consents'>) {
-  return deps.consents.verify();
+/** Walks the consent log's hash chain, held against the node's latest checkpoint (use-cases/checkpoints.ts). */
+export function verifyConsentLog(deps: Pick<Parts, 'municipality' | 'checkpoints' | 'ownKeys' | 'schemas' | 'audit' | 'consents'>) {
+  return verifyLog(deps, 'consent');
 }

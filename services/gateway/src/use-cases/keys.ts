@@ -1,3 +1,4 @@
+// Longer than 250 lines: the partner-key lifecycle (import, approve, rotate, retire, look-ups) is one class.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import jose from 'node-jose';
@@ -20,11 +21,17 @@ interface LifecycleParts {
   flagRevokedKey?: (kid: string) => Promise<number>;
 }
 
-type CacheEntry = { municipality: string; status: string; key: jose.JWK.Key };
+type CacheEntry = { municipality: string; status: string; use: string; key: jose.JWK.Key };
+
+/** Cache entry of the encryption key a municipality's messages go to; cleared with any change of its keys. */
+const encryptionEntry = (municipality: string) => `encrypt-to:${municipality}`;
+const useOf = (jwk: Record<string, unknown>) => (jwk.use === 'enc' ? 'enc' : 'sig');
 
 export interface KeyView {
   kid: string;
   municipality: string;
+  /** sig: verifies its messages; enc: what messages to it are encrypted to. */
+  use: 'sig' | 'enc';
   status: KeyStatus;
   thumbprint: string;
   fingerprint: string;
@@ -42,6 +49,7 @@ export async function keyView(k: PartnerKeyRecord): Promise<KeyView> {
   return {
     kid: k.kid,
     municipality: k.municipality,
+    use: useOf(k.jwk),
     status: k.status,
     thumbprint: k.thumbprint,
     fingerprint: await phoneFingerprint(k.jwk),
@@ -86,13 +94,29 @@ export class KeyLifecycle {
     if (!entry) {
       const record = await this.keys.find(kid);
       if (!record) throw new Refusal('key_unknown', `kid ${kid}`);
-      entry = { municipality: record.municipality, status: record.status, key: await jose.JWK.asKey(record.jwk) };
+      entry = { municipality: record.municipality, status: record.status, use: useOf(record.jwk), key: await jose.JWK.asKey(record.jwk) };
       this.cache.set(kid, entry);
     }
     if (entry.municipality !== claimedMunicipality) {
       throw new Refusal('key_wrong_municipality', `kid ${kid} belongs to ${entry.municipality}`);
     }
+    if (entry.use !== 'sig') throw new Refusal('key_invalid', `kid ${kid} is an encryption key, not a signing key`);
     if (entry.status !== 'active') throw new Refusal('key_not_active', `kid ${kid} is ${entry.status}`);
+    return entry.key;
+  }
+
+  /**
+   * The key messages to a municipality are encrypted to: its newest active encryption key. A
+   * rotated-in key is newer, and its owner holds the private half from the moment it announced it.
+   */
+  async encryptionKeyFor(municipality: string): Promise<jose.JWK.Key> {
+    let entry = this.cache.get(encryptionEntry(municipality));
+    if (!entry) {
+      const newest = (await this.keys.list({ municipality, status: 'active' })).filter((k) => useOf(k.jwk) === 'enc').at(-1);
+      if (!newest) throw new Refusal('recipient_key_missing', `no active encryption key of ${municipality}`);
+      entry = { municipality, status: newest.status, use: 'enc', key: await jose.JWK.asKey(newest.jwk) };
+      this.cache.set(encryptionEntry(municipality), entry);
+    }
     return entry.key;
   }
 
@@ -109,6 +133,8 @@ export class KeyLifecycle {
     for (const candidate of jwks.keys as PublicJwk[]) {
       const jwk = publicP256(candidate, source);
       if (!jwk.kid.startsWith(`${municipality}-`)) throw new Refusal('key_invalid', `kid ${jwk.kid} does not name municipality ${municipality}`);
+      // `<code>-enc-…` is an encryption key and nothing else, so a kid alone says what a key is for.
+      if (jwk.kid.startsWith(`${municipality}-enc-`) !== (jwk.use === 'enc')) throw new Refusal('key_invalid', `kid ${jwk.kid}: only an encryption key (use enc) has a kid ${municipality}-enc-…`);
       const print = await thumbprint(jwk);
       let outcome;
       try {
@@ -117,6 +143,7 @@ export class KeyLifecycle {
         throw new Refusal('key_invalid', (error as Error).message);
       }
       this.cache.delete(jwk.kid);
+      this.cache.delete(encryptionEntry(municipality));
       if (outcome === 'created') {
         created.push(jwk.kid);
         await this.audit.record({ actor: source, action: 'key.import', outcome: 'done', detail: { kid: jwk.kid, municipality, status, thumbprint: print } });
@@ -139,6 +166,7 @@ export class KeyLifecycle {
   private async change(kid: string, actor: string, action: string, fields: Parameters<KeyRepository['update']>[1], detail: Record<string, unknown> = {}): Promise<PartnerKeyRecord> {
     const updated = await this.keys.update(kid, fields);
     this.cache.delete(kid);
+    this.cache.delete(encryptionEntry(updated.municipality));
     await this.audit.record({ actor, action, outcome: 'done', detail: { kid, municipality: updated.municipality, status: updated.status, ...detail } });
     return updated;
   }
@@ -174,22 +202,28 @@ export class KeyLifecycle {
     return revoked;
   }
 
-  /** A partner announced its next key, signed with its current one. */
+  /** A partner announced its next signing and encryption keys, signed with its current signing key. */
   async acceptAnnouncement(
     from: string,
-    announcement: { newKey: PublicJwk; validFrom: string; replacesKid: string },
+    announcement: { newKey: PublicJwk; newEncryptionKey: PublicJwk; validFrom: string; replacesKid: string; replacesEncryptionKid: string },
     automatic: boolean,
     overlapMs: number,
     now: Date,
   ): Promise<'active' | 'pending-rotation' | 'known'> {
-    const created = await this.importJwks(from, { keys: [announcement.newKey] }, 'pending-rotation', `announcement by ${from}`, {
-      replacesKid: announcement.replacesKid,
-      validFrom: new Date(announcement.validFrom),
-    });
+    const validFrom = new Date(announcement.validFrom);
+    const source = `announcement by ${from}`;
+    const created = [
+      ...(await this.importJwks(from, { keys: [announcement.newKey] }, 'pending-rotation', source, { replacesKid: announcement.replacesKid, validFrom })),
+      ...(await this.importJwks(from, { keys: [announcement.newEncryptionKey] }, 'pending-rotation', source, { replacesKid: announcement.replacesEncryptionKid, validFrom })),
+    ];
     if (created.length === 0) return 'known';
     if (!automatic) return 'pending-rotation';
-    await this.approve(announcement.newKey.kid, `policy:automatic (${from})`, overlapMs, now);
+    for (const kid of created) await this.approve(kid, `policy:automatic (${from})`, overlapMs, now);
     return 'active';
+  }
+
+  find(kid: string): Promise<PartnerKeyRecord | null> {
+    return this.keys.find(kid);
   }
 
   list(where: { municipality?: string; status?: KeyStatus } = {}): Promise<PartnerKeyRecord[]> {
@@ -206,11 +240,13 @@ export class KeyLifecycle {
 
 type KeyDeps = Pick<Parts, 'municipality' | 'trust' | 'ownKeys' | 'settings' | 'now'>;
 
-/** The node's own key with its read-aloud fingerprint, and every partner key. */
+/** The node's own signing and encryption keys with their read-aloud fingerprints, and every partner key. */
 export async function listKeys(deps: KeyDeps) {
   const partners = await Promise.all((await deps.trust.list()).map(keyView));
   const own = deps.ownKeys.signingKey(deps.now());
-  return { own: { ...deps.ownKeys.status(), fingerprint: await phoneFingerprint(own.publicJwk) }, partners };
+  const status = deps.ownKeys.status();
+  const encryption = { ...status.encryption, fingerprint: await phoneFingerprint(deps.ownKeys.encryptionKey().publicJwk) };
+  return { own: { ...status, encryption, fingerprint: await phoneFingerprint(own.publicJwk) }, partners };
 }
 
 /** A partner's key (a JWK, or a JWKS) arrives pending; an admin approves it after comparing fingerprints. */

@@ -1,6 +1,6 @@
 // The console's entry: login (token or work account), the menu for the caller's role, and routing.
-import { api, h, problemBox, session } from './lib.js';
-import { roleNames } from './labels.js';
+import { api, dateTime, h, problemBox, session } from './lib.js';
+import { roleNames, typeNames } from './labels.js';
 import { explain } from './refusals.js';
 
 const pages = {
@@ -93,10 +93,25 @@ async function route() {
   } catch (error) {
     container.replaceChildren(h('h1', {}, 'Noget gik galt'), problemBox(error));
   }
+  const warning = await undeliveredWarning();
+  if (warning) container.prepend(warning);
   main().replaceChildren(container);
   const heading = container.querySelector('h1');
   document.title = `${heading?.textContent ?? 'Kommunebro'} – Kommunebro`;
   main().focus();
+}
+
+/** Sent messages no partner has acknowledged in time (use-cases/delivery-watch.ts), on every page until they are. */
+async function undeliveredWarning() {
+  const { messages = [] } = await api('GET', '/messages?direction=out&status=undelivered&limit=20').catch(() => ({}));
+  if (messages.length === 0) return null;
+  const text = explain('no_receipt');
+  const { municipalities } = await import('./pages/reference.js').then((m) => m.reference());
+  const muni = (code) => municipalities.find((m) => m.code === code)?.name ?? code;
+  return h('div', { class: 'problem', role: 'status', id: 'undelivered' },
+    h('p', {}, h('strong', {}, messages.length === 1 ? 'En sendt besked er ikke leveret endnu.' : `${messages.length} sendte beskeder er ikke leveret endnu.`), ' ', text.text),
+    h('ul', {}, messages.map((m) => h('li', {}, h('a', { href: `#/samtale/${encodeURIComponent(m.conversationId)}` }, `${typeNames[m.type] ?? m.type} til ${muni(m.to)} Kommune`), ` · ${dateTime(m.createdAt)}`))),
+    h('p', {}, 'Næste skridt: ', text.next));
 }
 
 async function start() {

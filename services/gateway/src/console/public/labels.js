@@ -5,9 +5,9 @@ export const typeNames = {
   'street-sleeper.closed': 'Afsluttet', 'shelter.admission-notice': 'Meddelelse om optagelse (§ 110)', 'handling.decision-request': 'Anmodning om afgørelse',
   'handling.decision': 'Afgørelse om handlekommune', 'shelter.stay-plan': 'Opholdsplan', 'shelter.assessment': 'Udredning',
   'shelter.discharge-notice': 'Meddelelse om udskrivning', 'stay-invoice': 'Faktura for ophold', 'invoice.reconciliation': 'Svar på faktura',
-  'consent.withdrawn': 'Samtykke trukket tilbage', 'trust.key-rotation': 'Nøgleskift', receipt: 'Kvittering', error: 'Afvisning',
+  'consent.withdrawn': 'Samtykke trukket tilbage', 'trust.key-rotation': 'Nøgleskift', 'audit.checkpoint': 'Kontrolpunkt for logge', receipt: 'Kvittering', error: 'Afvisning',
 };
-export const statusNames = { queued: 'i kø', sent: 'sendt', delivered: 'modtaget hos modtager', rejected: 'afvist', failed: 'kunne ikke leveres', accepted: 'modtaget' };
+export const statusNames = { queued: 'i kø', sent: 'sendt', delivered: 'modtaget hos modtager', rejected: 'afvist', failed: 'kunne ikke leveres', accepted: 'modtaget', undelivered: 'ikke leveret endnu' };
 export const stateNames = {
   notified: 'underrettet', answered: 'besvaret', closed: 'afsluttet', admitted: 'optaget', 'decision-requested': 'afgørelse anmodet', accepted: 'accepteret',
   declined: 'afvist', forwarded: 'videresendt', discharged: 'udskrevet', invoiced: 'faktureret', reconciled: 'afstemt', announced: 'annonceret',

@@ -2,15 +2,15 @@ import { Router } from 'express';
 import type { Role } from '../../config/index.ts';
 import { isPlausibleCpr } from '../../domain/cpr.ts';
 import { Refusal } from '../../domain/errors.ts';
-import { isStorableText } from '../../domain/input-limits.ts';
 import type { Parts } from '../../parts.ts';
 import type { SendDeps as OutboundDeps } from '../../use-cases/messages.ts';
 import { consentView, consentsOfCitizen, findConsent, recordConsent, verifyConsentLog, withdrawConsent } from '../../use-cases/consents.ts';
 import { allow, callerOf } from '../auth.ts';
+import { purposeOf } from '../citizen-headers.ts';
 
 const consentRoles: Role[] = ['outreach', 'caseworker', 'shelter', 'admin'];
 
-export function consentRoutes(deps: OutboundDeps & Pick<Parts, 'consents' | 'messages' | 'conversations'>): Router {
+export function consentRoutes(deps: OutboundDeps & Pick<Parts, 'consents' | 'messages' | 'conversations' | 'checkpoints' | 'ownKeys'>): Router {
   const router = Router();
 
   router.post('/consents', allow(...consentRoles), async (req, res) => {
@@ -24,8 +24,7 @@ export function consentRoutes(deps: OutboundDeps & Pick<Parts, 'consents' | 'mes
     const cpr = req.get('x-citizen-cpr');
     if (!cpr) throw new Refusal('citizen_header_missing');
     if (!isPlausibleCpr(cpr)) throw new Refusal('schema_invalid', 'X-Citizen-CPR is not a plausible CPR number');
-    const purpose = req.get('x-purpose')?.trim();
-    if (!purpose || purpose.length < 3 || purpose.length > 200 || !isStorableText(purpose)) throw new Refusal('purpose_missing', 'X-Purpose: why you look the citizen up, 3 to 200 characters');
+    const purpose = purposeOf(req);
     const consents = await consentsOfCitizen(deps, callerOf(res), cpr, purpose);
     res.json({ consents: consents.map((c) => consentView(c, deps.now())) });
   });

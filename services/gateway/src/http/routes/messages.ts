@@ -4,11 +4,12 @@ import { Refusal } from '../../domain/errors.ts';
 import type { Parts } from '../../parts.ts';
 import { findMessage, listMessages, sendMessage, type Direction, type MessageFilter, type MessageStatus } from '../../use-cases/messages.ts';
 import type { SendDeps as OutboundDeps } from '../../use-cases/messages.ts';
+import { evidenceBundle, type EvidenceDeps } from '../../use-cases/evidence.ts';
 import { allow, callerOf } from '../auth.ts';
 import { idempotent } from '../idempotency.ts';
 import { one, uuid } from '../query.ts';
 
-const statuses: MessageStatus[] = ['queued', 'sent', 'delivered', 'rejected', 'failed', 'accepted'];
+const statuses: MessageStatus[] = ['queued', 'sent', 'delivered', 'rejected', 'failed', 'accepted', 'undelivered'];
 
 function messageFilter(query: Request['query']): MessageFilter {
   const direction = one(query, 'direction');
@@ -24,7 +25,7 @@ function messageFilter(query: Request['query']): MessageFilter {
   return { direction: direction as Direction | undefined, status: status as MessageStatus | undefined, conversationId, type, limit };
 }
 
-export function messageRoutes(deps: OutboundDeps & Pick<Parts, 'messages' | 'idempotency'>): Router {
+export function messageRoutes(deps: OutboundDeps & EvidenceDeps & Pick<Parts, 'messages' | 'idempotency'>): Router {
   const router = Router();
 
   // Which role may send which type is the collaboration model's decision, made in the pipeline.
@@ -37,6 +38,14 @@ export function messageRoutes(deps: OutboundDeps & Pick<Parts, 'messages' | 'ide
     const id = req.params.id as string;
     if (!uuid.test(id)) throw new Refusal('not_found', 'no message with that id');
     res.json(await findMessage(deps, id));
+  });
+
+  // One self-contained JSON file that `npm run kb -- evidence verify FILE` checks offline (cli/evidence.ts).
+  router.get('/messages/:id/evidence', allow('caseworker', 'admin'), async (req, res) => {
+    const id = req.params.id as string;
+    if (!uuid.test(id)) throw new Refusal('not_found', 'no message with that id');
+    const bundle = await evidenceBundle(deps, callerOf(res), id);
+    res.set('content-disposition', `attachment; filename="evidence-${id}.json"`).json(bundle);
   });
 
   router.get('/messages', allow(...roles), async (req, res) => {

@@ -1,4 +1,4 @@
-// Admin: partner keys by state with the read-aloud fingerprint, tokens, dead letters with replay, checks.
+// Admin: partner keys by state with the read-aloud fingerprint, tokens, dead letters with replay, checks (with the last log checkpoint).
 import { actionForm, api, dateTime, field, h, problemBox, say, table } from '../lib.js';
 import { keyStates, name, roleNames, typeNames } from '../labels.js';
 import { explain } from '../refusals.js';
@@ -45,6 +45,7 @@ export async function keysPage(root) {
   });
   root.append(h('h1', {}, 'Partnernøgler'),
     h('p', {}, 'Vores nøgle ', h('code', {}, own.current), ': ', h('span', { class: 'fingerprint', id: 'own-fingerprint' }, own.fingerprint)),
+    h('p', {}, 'Vores krypteringsnøgle ', h('code', {}, own.encryption.current), ': ', h('span', { class: 'fingerprint', id: 'own-encryption-fingerprint' }, own.encryption.fingerprint)),
     h('p', { class: 'hint' }, 'Læs fingeraftrykket op for partnerens administrator i telefonen, gruppe for gruppe, før en nøgle godkendes.'),
     button('Skift vores nøgle', async () => { const r = await api('POST', '/admin/keys/rotate'); say(`Ny nøgle ${r.kid} tager over ${dateTime(r.validFrom)}.`); refresh(); }, { class: 'secondary' }),
     ...sections.flat().filter(Boolean), h('h2', {}, 'Importér en partners nøgle'), importForm);
@@ -80,6 +81,7 @@ export async function deadLettersPage(root) {
 
 export async function checksPage(root) {
   const health = await fetch('/health').then((r) => r.json());
+  const [checkpoint] = (await api('GET', '/checkpoints')).checkpoints;
   const result = h('div', { 'aria-live': 'polite' });
   const verify = (what, path) => button(`Kontrollér ${what}`, async () => {
     const res = await fetch(path, { headers: { accept: 'application/json' } });
@@ -95,5 +97,9 @@ export async function checksPage(root) {
     h('p', {}, 'Noden: ', h('strong', { class: health.status === 'up' ? 'ok' : 'bad' }, health.status === 'up' ? 'kører' : 'fejl'),
       ` · database ${health.checks.database === 'up' ? 'ok' : 'nede'} · broker ${health.checks.broker === 'up' ? 'ok' : 'nede'}`),
     h('h2', {}, 'Nøglealarmer'), alertItems.length ? h('ul', {}, alertItems) : h('p', {}, 'Ingen alarmer.'),
-    h('h2', {}, 'Revisions- og samtykkelog'), h('p', {}, verify('Revisionsloggen', '/audit/verify'), ' ', verify('Samtykkeloggen', '/consents/verify')), result);
+    h('h2', {}, 'Revisions- og samtykkelog'),
+    h('p', { id: 'checkpoint-status' }, checkpoint
+      ? `Seneste kontrolpunkt ${dateTime(checkpoint.at)}: revisionsloggen til post ${checkpoint.audit.seq}, samtykkeloggen til post ${checkpoint.consent.seq} — signeret af noden og sendt til partnerne, som gemmer det.`
+      : 'Intet kontrolpunkt endnu: noden signerer logenes hoveder, når der er logget noget.'),
+    h('p', {}, verify('Revisionsloggen', '/audit/verify'), ' ', verify('Samtykkeloggen', '/consents/verify')), result);
 }

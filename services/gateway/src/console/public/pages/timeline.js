@@ -20,14 +20,14 @@ export async function conversationPage(root, id) {
         p.forwardTo ? ` til ${muni(p.forwardTo)} Kommune` : '', p.reason ? ` — ${p.reason}` : '', p.legalReference ? ` (${p.legalReference})` : '')
       : null;
     const answer = m.type === 'street-sleeper.response' ? h('p', {}, 'Tilbud: ', p.offer?.kind ?? '—', p.offer?.date ? ` den ${day(p.offer.date)}` : '', p.contact ? ` · kontakt ${p.contact.name}, ${p.contact.phone}` : '') : null;
-    const refused = m.status === 'rejected' && m.reason ? (() => {
-      const code = String(m.reason).split(':')[0];
+    const refused = (m.status === 'rejected' || m.status === 'undelivered') && m.reason ? (() => {
+      const code = m.reason.code;
       const e = explain(code);
-      return h('p', { class: 'bad' }, `Afvist (${code}): ${e.text} Næste skridt: ${e.next}`);
+      return h('p', { class: 'bad' }, `${m.status === 'rejected' ? 'Afvist' : 'Ikke leveret'} (${code}): ${e.text} Næste skridt: ${e.next}`);
     })() : null;
     return h('li', { 'data-type': m.type },
       h('p', {}, h('strong', {}, name(typeNames, m.type)), ` · ${m.direction === 'out' ? 'sendt til' : 'modtaget fra'} ${muni(m.direction === 'out' ? m.to : m.from)} · ${dateTime(m.createdAt)} · `,
-        h('span', { class: m.status === 'rejected' || m.status === 'failed' ? 'bad' : 'ok' }, name(statusNames, m.status))),
+        h('span', { class: ['rejected', 'failed', 'undelivered'].includes(m.status) ? 'bad' : 'ok' }, name(statusNames, m.status))),
       decided, answer, refused);
   });
   const deadlineRows = c.deadlines.map((d) => h('tr', {}, h('td', {}, deadlineTitles[d.deadline] ?? d.title), h('td', {}, day(d.dueOn)),
