@@ -165,8 +165,9 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
         if (await onOthers()) {
           faults.push(`  (both gateway nodes on the other brokers ${((Date.now() - down) / 1000).toFixed(1)} s after it went down)`);
           say(faults.at(-1)!);
+        } else {
+          stalls.push(`a gateway node found no other broker within 30 s while ${node.name} was down`);
         }
-        else stalls.push(`a gateway node found no other broker within 30 s while ${node.name} was down`);
         await sleep(3000);
         await node.launch();
       });
