@@ -1,14 +1,15 @@
-// The fault run of issue 12: two nodes (sender 101, receiver 165) on a private RabbitMQ node and a
-// private PostgreSQL cluster, N notices while the broker, the nodes and PostgreSQL are made to fail.
+// The fault run of issue 12: two nodes (sender 101, receiver 165) on a private RabbitMQ node (or,
+// with `cluster`, a private three-node RabbitMQ cluster with quorum queues) and a private PostgreSQL
+// cluster, N notices while the broker, the nodes and PostgreSQL are made to fail. Longer than 250
+// lines: the fault plans share the run's nodes and counters, and read best next to them.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import amqp from 'amqplib';
 import { prepareFederationKeys } from '../../services/federation/src/keys.ts';
 import { createBrokerUser, urlFor } from '../../services/gateway/src/amqp/broker-users.ts';
-import { brokerNames } from '../../services/gateway/src/amqp/broker.ts';
+import { brokerNames, connectToAny } from '../../services/gateway/src/amqp/broker.ts';
 import { consentRequest, noticeRequest } from '../helpers/messages.ts';
-import { freePort, PrivatePostgres, PrivateRabbit } from '../helpers/private-services.ts';
+import { freePort, PrivatePostgres, PrivateRabbitCluster, type PrivateRabbit } from '../helpers/private-services.ts';
 import { NodeProcess } from './processes.ts';
 import { sendNotices, type SendResult } from './clients.ts';
 
@@ -17,6 +18,11 @@ export interface FaultOptions {
   concurrency: number;
   /** `full`: 3 broker restarts (one kill -9), receiver kill -9 ×3, sender ×1, PostgreSQL ×2; `short`: one of each. */
   plan: 'full' | 'short';
+  /**
+   * Three RabbitMQ nodes in a cluster, the nodes' queues quorum queues, each gateway node given all
+   * three brokers; broker nodes are stopped or killed (and started again) instead of restarted.
+   */
+  cluster?: boolean;
   drainTimeoutMs: number;
   say: (line: string) => void;
 }
@@ -29,6 +35,8 @@ export interface FaultFigures {
   doubled: number;
   dead: number;
   crashes: string[];
+  /** Broker-node faults after which a gateway node did not move to another broker of the cluster. */
+  stalls: string[];
   faults: string[];
 }
 
@@ -42,15 +50,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
   const { say } = options;
   const dir = mkdtempSync(path.join(tmpdir(), 'kb-faults-'));
-  say(`Starting a private RabbitMQ node and PostgreSQL cluster (work folder ${dir})`);
-  const [rabbit, postgres] = await Promise.all([PrivateRabbit.start(), PrivatePostgres.start({ maxConnections: 100 })]);
+  say(`Starting a private ${options.cluster ? 'three-node RabbitMQ cluster' : 'RabbitMQ node'} and PostgreSQL cluster (work folder ${dir})`);
+  const [brokers, postgres] = await Promise.all([PrivateRabbitCluster.start(options.cluster ? 3 : 1), PrivatePostgres.start({ maxConnections: 100 })]);
+  // Users, permissions and queues are cluster-wide: any node can make them.
+  const rabbit = brokers.nodes[0]!;
   const nodes = new Map<string, NodeProcess>();
   const tokens = { admin: 'fault-admin-token-0123456789', outreach: 'fault-outreach-token-0123456789' };
   let cleaned: Promise<void> | undefined;
   const cleanup = () =>
     (cleaned ??= (async () => {
       for (const node of nodes.values()) await node.stop().catch(() => undefined);
-      await rabbit.stop();
+      await brokers.stop();
       await postgres.stop();
       // KB_FAULTS_KEEP=1 keeps the node logs for a look afterwards.
       if (process.env.KB_FAULTS_KEEP) say(`Node logs kept in ${dir}`);
@@ -62,15 +72,18 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
   process.once('SIGTERM', interrupted);
   try {
     await prepareFederationKeys(dir, ['101', '165'], () => undefined);
-    for (const code of ['101', '165']) {
+    for (const [i, code] of ['101', '165'].entries()) {
       const databaseUrl = await postgres.createDatabase(`kb_${code}`);
-      const user = await createBrokerUser(code, exchange, prefix, undefined, rabbit.name);
+      const user = await createBrokerUser(code, exchange, prefix, undefined, rabbit.cliArgs());
+      // Each node starts its list at another broker, so that in a cluster the two sit on different nodes.
+      const urls = [...brokers.urls.slice(i % brokers.urls.length), ...brokers.urls.slice(0, i % brokers.urls.length)];
       const node = new NodeProcess({
         code,
         port: await freePort(),
         dir: path.join(dir, code),
         env: {
-          AMQP_URL: urlFor(rabbit.url, user),
+          AMQP_URL: urls.map((url) => urlFor(url, user)).join(','),
+          ...(options.cluster ? { KB_QUEUE_TYPE: 'quorum' } : {}),
           KB_EXCHANGE: exchange,
           KB_BROKER_USER_PREFIX: prefix,
           DATABASE_URL: databaseUrl,
@@ -97,7 +110,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
     };
 
     const inboxDepth = async (code: string) => {
-      const connection = await amqp.connect(rabbit.url);
+      const { connection } = await connectToAny(brokers.urls);
       try {
         return (await (await connection.createChannel()).checkQueue(brokerNames(exchange, code).inbox)).messageCount;
       } finally {
@@ -105,6 +118,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
       }
     };
     const faults: string[] = [];
+    const stalls: string[] = [];
     const fault = async (name: string, act: () => Promise<void>) => {
       const t0 = Date.now();
       await act();
@@ -134,8 +148,51 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
         await postgres.restart();
       });
 
-    const plan: [number, () => Promise<void>][] =
+    // A cluster node goes down while traffic runs on the other two, then comes back and catches up.
+    // Both gateway nodes must be back on another broker while it is down (AMQP_URL lists all three).
+    const brokerNodeDown = async (how: 'stop' | 'kill -9', which: string, pick: () => Promise<PrivateRabbit | undefined>) => {
+      const node = (await pick().catch(() => undefined)) ?? brokers.nodes[1]!;
+      const via = brokers.nodes.find((n) => n !== node)!;
+      const onOthers = async () => {
+        const connections = await brokers.connections(via).catch(() => []);
+        return ['101', '165'].every((code) => connections.some((c) => c.user === `${prefix}${code}` && c.node !== node.name));
+      };
+      await fault(`broker node ${node.name} (${which}) ${how}, started again`, async () => {
+        await (how === 'stop' ? node.shutdown() : node.kill9());
+        const down = Date.now();
+        // Each look is a rabbitmqctl run (an Erlang VM start): once a second is plenty.
+        while (!(await onOthers()) && Date.now() - down < 30_000) await sleep(1000);
+        if (await onOthers()) {
+          faults.push(`  (both gateway nodes on the other brokers ${((Date.now() - down) / 1000).toFixed(1)} s after it went down)`);
+          say(faults.at(-1)!);
+        } else {
+          stalls.push(`a gateway node found no other broker within 30 s while ${node.name} was down`);
+        }
+        await sleep(3000);
+        await node.launch();
+      });
+    };
+    const leaderOfInbox = (code: string) => () => brokers.leaderOf(brokerNames(exchange, code).inbox, rabbit);
+    const clusterPlan: [number, () => Promise<void>][] =
       options.plan === 'full'
+        ? [
+            [0.1, () => brokerNodeDown('stop', "leader of the receiver's inbox", leaderOfInbox('165'))],
+            [0.2, () => nodeKill(receiver, 'receiver')],
+            [0.3, () => brokerNodeDown('kill -9', "leader of the sender's inbox", leaderOfInbox('101'))],
+            [0.42, () => nodeKill(sender, 'sender')],
+            [0.5, () => postgresRestart('(under load)')],
+            [0.6, backlogRestart],
+            [0.75, () => brokerNodeDown('stop', "first of the sender's brokers", async () => brokers.nodes[0])],
+          ]
+        : [
+            [0.25, () => brokerNodeDown('stop', "leader of the receiver's inbox", leaderOfInbox('165'))],
+            [0.5, () => nodeKill(receiver, 'receiver')],
+            [0.7, () => brokerNodeDown('kill -9', "new leader of the receiver's inbox", leaderOfInbox('165'))],
+          ];
+
+    const plan: [number, () => Promise<void>][] = options.cluster
+      ? clusterPlan
+      : options.plan === 'full'
         ? [
             [0.08, brokerRestart],
             [0.16, () => nodeKill(receiver, 'receiver')],
@@ -152,7 +209,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
             [0.55, backlogRestart],
           ];
 
-    say(`Sending ${options.count} notices 101 → 165 from ${options.concurrency} clients (${options.plan} fault plan)`);
+    say(`Sending ${options.count} notices 101 → 165 from ${options.concurrency} clients (${options.plan}${options.cluster ? ' cluster' : ''} fault plan)`);
     const progress = { done: 0 };
     const sending = sendNotices({ url: () => sender.url, token: tokens.outreach, count: options.count, concurrency: options.concurrency, body, progress, keyPrefix: `fault-${Date.now()}` });
     for (const [at, act] of plan) {
@@ -180,7 +237,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
     const ids = new Set(received.map((r) => r.id));
     const perNotice = new Map<string, number>();
     for (const r of received) perNotice.set(r.place, (perNotice.get(r.place) ?? 0) + 1);
-    const deadConnection = await amqp.connect(rabbit.url);
+    const { connection: deadConnection } = await connectToAny(brokers.urls);
     const deadChannel = await deadConnection.createChannel();
     let dead = 0;
     for (const code of ['101', '165']) dead += (await deadChannel.checkQueue(brokerNames(exchange, code).dead)).messageCount;
@@ -193,6 +250,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultFigures> {
       doubled: [...perNotice.values()].reduce((sum, n) => sum + n - 1, 0),
       dead,
       crashes: [...nodes.values()].flatMap((n) => n.crashes),
+      stalls,
       faults,
     };
   } finally {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
 import { pino } from 'pino';
-import { loadConfig, type Role } from '../../services/gateway/src/config/index.ts';
+import { loadConfig, type NodeConfig, type Role } from '../../services/gateway/src/config/index.ts';
 import type { SigningKey } from '../../services/gateway/src/crypto/jws.ts';
 import { OwnKeys } from '../../services/gateway/src/crypto/own-keys.ts';
 import { encryptTo } from '../../services/gateway/src/crypto/jwe.ts';
@@ -134,8 +134,10 @@ export class TestFederation {
     this.nodes.delete(code);
   }
 
-  /** Starts a stopped node again on the same database and keys. */
-  restartNode(code: string): Promise<TestNode> {
+  /** Starts a stopped node again on the same database and keys (with `changes` to its configuration). */
+  restartNode(code: string, changes: Partial<NodeConfig> = {}): Promise<TestNode> {
+    const entry = this.configs.get(code)!;
+    this.configs.set(code, { ...entry, config: { ...entry.config, ...changes } });
     return this.launch(code);
   }
 

@@ -63,8 +63,11 @@ export class PrivateRabbit {
     readonly dir: string,
     readonly port: number,
     readonly distPort: number,
+    name?: string,
+    /** A cookie of its own (cluster members share one), so it cannot talk to the machine's shared node. */
+    private readonly cookie?: string,
   ) {
-    this.name = `kbfault${randomBytes(3).toString('hex')}@localhost`;
+    this.name = name ?? `kbfault${randomBytes(3).toString('hex')}@localhost`;
   }
 
   /** guest may connect over loopback, which is all these tests use. */
@@ -72,12 +75,13 @@ export class PrivateRabbit {
     return `amqp://guest:guest@127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<PrivateRabbit> {
+  /** `plugins`: e.g. rabbitmq_shovel; none by default. */
+  static async start(options: { name?: string; cookie?: string; plugins?: string[] } = {}): Promise<PrivateRabbit> {
     const dir = mkdtempSync(path.join(tmpdir(), 'kb-rabbit-'));
-    const node = new PrivateRabbit(dir, await freePort(), await freePort());
+    const node = new PrivateRabbit(dir, await freePort(), await freePort(), options.name, options.cookie);
     mkdirSync(path.join(dir, 'mnesia'));
     mkdirSync(path.join(dir, 'log'));
-    writeFileSync(path.join(dir, 'enabled_plugins'), '[].\n');
+    writeFileSync(path.join(dir, 'enabled_plugins'), `[${(options.plugins ?? []).join(',')}].\n`);
     writeFileSync(path.join(dir, 'rabbitmq.conf'), `listeners.tcp.local = 127.0.0.1:${node.port}\nloopback_users.guest = true\n`);
     // Its own (empty) env file, so the shared node's NODENAME in /etc/rabbitmq/rabbitmq-env.conf is not read.
     writeFileSync(path.join(dir, 'rabbitmq-env.conf'), '');
@@ -103,16 +107,27 @@ export class PrivateRabbit {
       RABBITMQ_ADVANCED_CONFIG_FILE: path.join(d, 'advanced.config'),
       ERL_EPMD_ADDRESS: '127.0.0.1',
       ERL_FLAGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+      ...(this.cookie ? { RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: `-setcookie ${this.cookie}` } : {}),
     };
+  }
+
+  /** The global options of every CLI tool call against this node. */
+  cliArgs(): string[] {
+    return [...(this.cookie ? ['--erlang-cookie', this.cookie] : []), '-n', this.name];
   }
 
   /** rabbitmqctl against this node only. */
   async ctl(...args: string[]): Promise<string> {
-    const { stdout } = await run('rabbitmqctl', ['-n', this.name, ...args], { env: this.env(), timeout: 120_000 });
+    return this.cli('rabbitmqctl', ...args);
+  }
+
+  /** rabbitmqctl, rabbitmq-queues, … against this node only. */
+  async cli(tool: string, ...args: string[]): Promise<string> {
+    const { stdout } = await run(tool, [...this.cliArgs(), ...args], { env: this.env(), timeout: 120_000 });
     return stdout;
   }
 
-  private async launch(): Promise<void> {
+  async launch(): Promise<void> {
     await run('rabbitmq-server', ['-detached'], { env: this.env(), timeout: 60_000 });
     await waitUntil(`RabbitMQ node ${this.name}`, () => this.ctl('await_startup', '--timeout', '5').then(() => true, () => false), 120_000);
     this.beamPid = Number((await this.ctl('eval', 'list_to_integer(os:getpid()).')).trim());
@@ -137,12 +152,26 @@ export class PrivateRabbit {
 
   /** kill -9 of this node's own beam process (and nothing else), then a fresh start on the same data. */
   async kill9AndStart(pauseMs = 0): Promise<void> {
+    await this.kill9();
+    if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
+    await this.launch();
+  }
+
+  /** Stops the whole node (the Erlang VM too), keeping its data for a later launch(). */
+  async shutdown(): Promise<void> {
+    const pid = this.beamPid;
+    await this.ctl('stop');
+    if (pid) await waitUntil(`beam ${pid} to exit`, () => !isAlive(pid), 60_000);
+    this.beamPid = undefined;
+  }
+
+  /** kill -9 of this node's own beam process (and nothing else); launch() starts it again. */
+  async kill9(): Promise<void> {
     const pid = this.beamPid;
     if (!pid) throw new Error('node not running');
     process.kill(pid, 'SIGKILL');
     await waitUntil(`beam ${pid} to die`, () => !isAlive(pid), 30_000);
-    if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
-    await this.launch();
+    this.beamPid = undefined;
   }
 
   /** Closes every client connection of one broker user, as a network cut would. */
@@ -158,6 +187,66 @@ export class PrivateRabbit {
     await this.ctl('stop').catch(() => undefined);
     if (this.beamPid && isAlive(this.beamPid)) process.kill(this.beamPid, 'SIGKILL');
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Three (or n) private RabbitMQ nodes joined into one cluster, with a cookie of their own: the
+ * shared node (rabbit@<host>) cannot join it, nor it the shared node.
+ */
+export class PrivateRabbitCluster {
+  private constructor(readonly nodes: PrivateRabbit[]) {}
+
+  static async start(size = 3): Promise<PrivateRabbitCluster> {
+    const cookie = randomBytes(16).toString('hex').toUpperCase();
+    const tag = randomBytes(3).toString('hex');
+    const nodes: PrivateRabbit[] = [];
+    try {
+      // One at a time: a 2-core machine starts three Erlang VMs at once badly.
+      for (let i = 1; i <= size; i++) nodes.push(await PrivateRabbit.start({ name: `kbc${tag}n${i}@localhost`, cookie }));
+      const [first, ...others] = nodes;
+      for (const node of others) {
+        await node.ctl('stop_app');
+        await node.ctl('join_cluster', first!.name);
+        await node.startApp();
+      }
+      return new PrivateRabbitCluster(nodes);
+    } catch (error) {
+      for (const node of nodes) await node.stop();
+      throw error;
+    }
+  }
+
+  /** Every node's URL, for a client that fails over (AMQP_URL takes them comma-separated). */
+  get urls(): string[] {
+    return this.nodes.map((n) => n.url);
+  }
+
+  /** Names of the nodes the cluster counts as running (`rabbitmqctl cluster_status`), asked of `via`. */
+  async runningNodes(via: PrivateRabbit): Promise<string[]> {
+    const status = JSON.parse(await via.ctl('cluster_status', '--formatter', 'json')) as { running_nodes: string[] };
+    return status.running_nodes;
+  }
+
+  /** The node that leads a quorum queue now (`rabbitmqctl list_queues name leader`), asked of `via`. */
+  async leaderOf(queue: string, via: PrivateRabbit): Promise<PrivateRabbit | undefined> {
+    const rows = JSON.parse(await via.ctl('list_queues', 'name', 'leader', '--formatter', 'json')) as { name: string; leader: string }[];
+    const leader = rows.find((r) => r.name === queue)?.leader;
+    return this.nodes.find((n) => n.name === leader);
+  }
+
+  /** Client connections of the whole cluster as `via` sees them: which broker user is on which node. */
+  async connections(via: PrivateRabbit): Promise<{ node: string; user: string }[]> {
+    // The text output names a connection's node in its pid (<node.…>); the JSON one does not.
+    const lines = (await via.ctl('list_connections', 'pid', 'user', '--no-table-headers', '--quiet')).trim().split('\n').filter(Boolean);
+    return lines.map((line) => {
+      const [pid, user] = line.split('\t');
+      return { node: /^<([^.]+)\./.exec(pid ?? '')?.[1] ?? '', user: user ?? '' };
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const node of [...this.nodes].reverse()) await node.stop();
   }
 }
 

@@ -8,6 +8,8 @@ import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { amqpUrl } from '../helpers/nodes.ts';
 import { deleteBrokerUser } from '../../services/gateway/src/amqp/broker-users.ts';
+import { Broker, brokerNames } from '../../services/gateway/src/amqp/broker.ts';
+import { pino } from 'pino';
 
 const exec = promisify(execFile);
 
@@ -75,5 +77,37 @@ describe('npm run broker:definitions', () => {
     }
     const generated = printed.match(/^KB_BROKER_PASSWORD_165=([0-9a-f]{36})$/m)![1]!;
     await (await amqp.connect(url(`${prefix}165`, generated))).close();
+  });
+
+  it('when KB_QUEUE_TYPE=quorum, then the definitions declare each node’s queues as quorum queues, bound as the node binds them, and a node starting on them finds them as it declares them', async () => {
+    const quorumFile = path.join(dir, 'quorum.json');
+    const env: NodeJS.ProcessEnv = { ...process.env, KB_EXCHANGE: exchange, KB_BROKER_USER_PREFIX: prefix, KB_BROKER_PASSWORD_101: password, KB_BROKER_PASSWORD_165: password, KB_BROKER_ADMIN_PASSWORD: 'admin-secret', KB_QUEUE_TYPE: 'quorum' };
+    await exec('npm', ['run', '--silent', 'broker:definitions', '--', '--out', quorumFile, '101'], { env, encoding: 'utf8' });
+    const definitions = JSON.parse(readFileSync(quorumFile, 'utf8'));
+    const names = brokerNames(exchange, '101');
+    expect(definitions.queues.map((q: { name: string; arguments: Record<string, unknown> }) => [q.name, q.arguments['x-queue-type']])).toEqual([[names.inbox, 'quorum'], [names.dead, 'quorum']]);
+    expect(definitions.bindings.map((b: { source: string; destination: string; routing_key: string }) => [b.source, b.destination, b.routing_key])).toEqual([[exchange, names.inbox, 'to.101'], [names.deadExchange, names.dead, '']]);
+
+    const queuesOnly = path.join(dir, 'queues.json');
+    writeFileSync(queuesOnly, JSON.stringify({ queues: definitions.queues, exchanges: definitions.exchanges, bindings: definitions.bindings }), { mode: 0o644 });
+    await exec('rabbitmqctl', ['-q', 'import_definitions', queuesOnly]);
+    const { stdout } = await exec('rabbitmqctl', ['list_queues', 'name', 'type', '--formatter', 'json', '--quiet']);
+    const types = Object.fromEntries((JSON.parse(stdout) as { name: string; type: string }[]).filter((q) => q.name.startsWith(exchange)).map((q) => [q.name, q.type]));
+    expect(types).toEqual({ [names.inbox]: 'quorum', [names.dead]: 'quorum' });
+    const broker = new Broker([amqpUrl], names, pino({ level: 'silent' }), () => undefined, { queueType: 'quorum' });
+    const up = new Promise((resolve) => broker.once('up', resolve));
+    broker.start();
+    try {
+      await up;
+      expect(broker.isUp).toBe(true);
+    } finally {
+      await broker.stop();
+      const connection = await amqp.connect(amqpUrl);
+      const channel = await connection.createChannel();
+      await channel.deleteQueue(names.inbox);
+      await channel.deleteQueue(names.dead);
+      await channel.deleteExchange(names.deadExchange);
+      await connection.close();
+    }
   });
 });

@@ -40,10 +40,25 @@ describe('node configuration', () => {
     [{ KB_TOKENS: 'abcdefghijklmnop1234=janitor' }, 'KB_TOKENS'],
     [{ KB_EXCHANGE: 'Bad Name' }, 'KB_EXCHANGE'],
     [{ KB_MAX_MESSAGE_BYTES: '10' }, 'KB_MAX_MESSAGE_BYTES'],
+    [{ KB_QUEUE_TYPE: 'stream' }, 'KB_QUEUE_TYPE'],
+    [{ AMQP_URL: 'amqp://a@h1:5672,http://h2' }, 'AMQP_URL'],
+    [{ AMQP_URL: 'amqp://kb101:x@h1:5672,amqp://kb165:y@h2:5672' }, 'AMQP_URL'],
     [{ KB_CHECKPOINT_INTERVAL_MS: '10' }, 'KB_CHECKPOINT_INTERVAL_MS'],
     [{ KB_CHECKPOINT_ENTRIES: '0' }, 'KB_CHECKPOINT_ENTRIES'],
   ])('when %o, then the start stops naming %s', (override, variable) => {
     expect(problem({ ...valid, ...override })).toBe(variable);
+  });
+
+  it('when KB_QUEUE_TYPE is unset, then the queues are classic; when quorum, then quorum', () => {
+    expect(loadConfig(valid).queueType).toBe('classic');
+    expect(loadConfig({ ...valid, KB_QUEUE_TYPE: 'quorum' }).queueType).toBe('quorum');
+    expect(() => loadConfig({ ...valid, KB_QUEUE_TYPE: 'Quorum' })).toThrow('KB_QUEUE_TYPE must be classic or quorum, got "Quorum"');
+  });
+
+  it('when AMQP_URL names the brokers of a cluster separated by commas, then the node knows all of them in that order', () => {
+    const config = loadConfig({ ...valid, AMQP_URL: 'amqp://kb165:pw@rabbit-1:5672, amqp://kb165:pw@rabbit-2:5672,amqp://kb165:pw@rabbit-3:5672' });
+    expect(config.amqpUrls).toEqual(['amqp://kb165:pw@rabbit-1:5672', 'amqp://kb165:pw@rabbit-2:5672', 'amqp://kb165:pw@rabbit-3:5672']);
+    expect(loadConfig(valid).amqpUrls).toEqual(['amqp://guest:guest@127.0.0.1:5672']);
   });
 
   it('when a variable is wrong, then the message names it', () => {

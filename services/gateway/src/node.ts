@@ -98,7 +98,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     audit,
     checkpoints,
     transaction: db.transaction,
-    deadLetters: new DeadLetterQueue(config.amqpUrl, brokerNames(config.exchange, config.municipality), async (body) => (await openBody(() => ownKeys.decryptionKeys(), body)).jws),
+    deadLetters: new DeadLetterQueue(config.amqpUrls, brokerNames(config.exchange, config.municipality), async (body) => (await openBody(() => ownKeys.decryptionKeys(), body)).jws),
     handlers: messageHandlers({ municipality: config.municipality, contracts, trust, log, keyOverlapMs: config.keyOverlapMs, schemas, checkpoints }),
     trust,
     ownKeys,
@@ -113,7 +113,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const probe = () => withTimeout(db.ping(), 2000).then(() => true, () => false);
   const gate = new DatabaseGate(probe, () => broker, log, (ms) => (options.onFatal ?? ((reason) => log.error(reason)))(`the database has not answered for ${Math.round(ms / 1000)} s`));
   const consumer = new InboundConsumer(parts, () => broker, options.retry ?? defaultRetryPolicy, gate, options.inboundSteps);
-  const broker = new Broker(config.amqpUrl, brokerNames(config.exchange, config.municipality), log, consumer.handle, prefetchFor(db));
+  const broker = new Broker(config.amqpUrls, brokerNames(config.exchange, config.municipality), log, consumer.handle, { prefetch: prefetchFor(db), queueType: config.queueType });
   relay = new OutboxRelay(parts, () => broker);
   const deadlineWatch = new DeadlineWatch(parts);
   const keyWatch = new KeyWatch(parts, config.keyWatchMs);

@@ -5,6 +5,11 @@ import { brokerPermissions, brokerUserName } from '../config/broker-names.ts';
 
 const run = promisify(execFile);
 
+/** Another local RabbitMQ node than the default: its name, or rabbitmqctl's global options (a node of a cluster with a cookie of its own). */
+export type RabbitNode = string | string[];
+
+const nodeArgs = (node?: RabbitNode) => (node === undefined ? [] : typeof node === 'string' ? ['-n', node] : node);
+
 export interface BrokerUser {
   municipality: string;
   user: string;
@@ -16,8 +21,8 @@ export interface BrokerUser {
  * its own queue and dead-letter exchange, and read (consume, bind from) only those. Uses
  * rabbitmqctl on the local RabbitMQ; idempotent (an existing user gets the new password).
  */
-export async function createBrokerUser(municipality: string, exchange: string, prefix: string, password = randomBytes(18).toString('hex'), rabbitNode?: string): Promise<BrokerUser> {
-  const ctl = (...args: string[]) => run('rabbitmqctl', [...(rabbitNode ? ['-n', rabbitNode] : []), ...args]);
+export async function createBrokerUser(municipality: string, exchange: string, prefix: string, password = randomBytes(18).toString('hex'), rabbitNode?: RabbitNode): Promise<BrokerUser> {
+  const ctl = (...args: string[]) => run('rabbitmqctl', [...nodeArgs(rabbitNode), ...args]);
   const user = brokerUserName(prefix, municipality);
   const permissions = brokerPermissions(exchange, municipality);
   try {
@@ -31,8 +36,8 @@ export async function createBrokerUser(municipality: string, exchange: string, p
 }
 
 /** `rabbitNode`: another local node than the default one (fault tests run a private node). */
-export async function deleteBrokerUser(user: string, rabbitNode?: string): Promise<void> {
-  await run('rabbitmqctl', [...(rabbitNode ? ['-n', rabbitNode] : []), 'delete_user', user]).catch(() => undefined);
+export async function deleteBrokerUser(user: string, rabbitNode?: RabbitNode): Promise<void> {
+  await run('rabbitmqctl', [...nodeArgs(rabbitNode), 'delete_user', user]).catch(() => undefined);
 }
 
 /** An AMQP URL for the node's own broker user on the same host. */

@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
 import amqp from 'amqplib';
 import type { Logger } from 'pino';
-import type { BrokerNames } from '../config/broker-names.ts';
+import { queueArguments, type BrokerNames, type QueueType } from '../config/broker-names.ts';
+import { brokerAddress } from './connect.ts';
 
 export { brokerNames, routingKeyFor, type BrokerNames } from '../config/broker-names.ts';
+export { connectToAny } from './connect.ts';
 
 export type Delivery = amqp.ConsumeMessage;
 
@@ -13,7 +15,8 @@ export interface PublishResult {
 
 /**
  * One connection with a confirm channel for publishing and a channel for consuming.
- * Reconnects by itself with backoff; emits 'up' after each (re)connect and 'down' when lost.
+ * Reconnects by itself with backoff, to the next broker of the list first (a cluster node that
+ * went down may take a while to come back); emits 'up' after each (re)connect and 'down' when lost.
  */
 export class Broker extends EventEmitter {
   private connection?: amqp.ChannelModel;
@@ -29,16 +32,23 @@ export class Broker extends EventEmitter {
   private consumerTag?: string;
   /** The channel each delivery came on: its ack and its retries are only good while that channel lives. */
   private readonly channelOf = new WeakMap<Delivery, amqp.Channel>();
+  /** Which of `urls` to try next. */
+  private next = 0;
+  private readonly prefetch: number;
+  private readonly queueType: QueueType;
 
   constructor(
-    private readonly url: string,
+    private readonly urls: readonly string[],
     readonly names: BrokerNames,
     private readonly log: Logger,
     private readonly onDelivery: (delivery: Delivery, ack: () => void) => void,
-    private readonly prefetch = 64,
+    options: { prefetch?: number; queueType?: QueueType } = {},
   ) {
     super();
-    this.user = decodeURIComponent(new URL(url).username) || 'guest';
+    if (urls.length === 0) throw new Error('no broker URL');
+    this.user = decodeURIComponent(new URL(urls[0]!).username) || 'guest';
+    this.prefetch = options.prefetch ?? 64;
+    this.queueType = options.queueType ?? 'classic';
   }
 
   get isUp(): boolean {
@@ -51,8 +61,9 @@ export class Broker extends EventEmitter {
 
   private async connect(attempt: number): Promise<void> {
     if (this.stopped) return;
+    const url = this.urls[this.next % this.urls.length]!;
     try {
-      const connection = await amqp.connect(this.url, { clientProperties: { connection_name: this.names.inbox } });
+      const connection = await amqp.connect(url, { timeout: 10_000, clientProperties: { connection_name: this.names.inbox } });
       connection.on('error', (error) => this.log.warn({ err: error.message }, 'broker connection error'));
       connection.on('close', () => this.lost('connection closed'));
       const publisher = await connection.createConfirmChannel();
@@ -76,11 +87,20 @@ export class Broker extends EventEmitter {
       this.consumer = consumer;
       this.consumerTag = undefined;
       if (!this.paused) await this.consume(consumer);
-      this.log.info({ inbox: this.names.inbox }, 'broker connected');
+      this.log.info({ inbox: this.names.inbox, broker: brokerAddress(url), queueType: this.queueType }, 'broker connected');
       this.emit('up');
     } catch (error) {
-      const delay = Math.min(500 * 2 ** attempt, 10_000);
-      this.log.warn({ err: (error as Error).message, retryInMs: delay }, 'broker unreachable');
+      this.next++;
+      // The other brokers of the list at once; a whole round that failed backs off.
+      const round = Math.floor(attempt / this.urls.length);
+      const delay = (attempt + 1) % this.urls.length !== 0 ? 100 : Math.min(500 * 2 ** round, 10_000);
+      const message = (error as Error).message;
+      // Retrying cannot help here; an operator must move the queue (e.g. classic → quorum).
+      if (/PRECONDITION_FAILED - inequivalent arg/.test(message)) {
+        this.log.error({ err: message, queueType: this.queueType }, 'the inbox or dead-letter queue exists with other arguments than KB_QUEUE_TYPE declares; move it first (docs/OPERATIONS.md)');
+      } else {
+        this.log.warn({ err: message, broker: brokerAddress(url), retryInMs: delay }, 'broker unreachable');
+      }
       this.reconnectTimer = setTimeout(() => void this.connect(attempt + 1), delay);
     }
   }
@@ -132,6 +152,8 @@ export class Broker extends EventEmitter {
     this.consumer = undefined;
     this.consumerTag = undefined;
     if (this.stopped || !wasUp) return;
+    // The broker we were on may be the one going down: the next of the list first.
+    this.next++;
     this.log.warn({ reason }, 'broker connection lost; reconnecting');
     this.emit('down');
     this.reconnectTimer = setTimeout(() => void this.connect(0), 250);
@@ -140,13 +162,13 @@ export class Broker extends EventEmitter {
   /** Idempotent: the same declarations on every start and reconnect. */
   private async declareTopology(channel: amqp.Channel): Promise<void> {
     const { exchange, inbox, dead, deadExchange, routingKey } = this.names;
+    const queues = queueArguments(this.names, this.queueType);
     await channel.assertExchange(exchange, 'topic', { durable: true });
     // A node's broker user may write only to its own exchanges, so dead letters go through one of its own.
     await channel.assertExchange(deadExchange, 'fanout', { durable: true });
-    await channel.assertQueue(dead, { durable: true });
+    await channel.assertQueue(dead, { durable: true, arguments: queues.dead });
     await channel.bindQueue(dead, deadExchange, '');
-    // Anything rejected without our own dead-lettering still lands in the dead queue.
-    await channel.assertQueue(inbox, { durable: true, deadLetterExchange: deadExchange });
+    await channel.assertQueue(inbox, { durable: true, arguments: queues.inbox });
     await channel.bindQueue(inbox, exchange, routingKey);
   }
 

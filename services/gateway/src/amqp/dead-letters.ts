@@ -1,7 +1,7 @@
 import amqp from 'amqplib';
 import { parseCompactJws } from '../crypto/jws.ts';
-import type { BrokerNames } from './broker.ts';
-import type { Delivery } from './broker.ts';
+import type { BrokerNames, Delivery } from './broker.ts';
+import { connectToAny } from './connect.ts';
 
 /** What the console and CLI show of a dead letter: facts only, never the payload (it may hold a CPR number). */
 export interface DeadLetterView {
@@ -57,13 +57,14 @@ async function viewOf(message: amqp.GetMessage, open: OpenBody): Promise<DeadLet
 export class DeadLetterQueue {
   private readonly user: string;
 
+  /** `urls`: the node's brokers (AMQP_URL); the first that answers is used. */
   constructor(
-    private readonly url: string,
+    private readonly urls: readonly string[],
     private readonly names: BrokerNames,
     private readonly open: OpenBody = async (body) => body.toString('utf8'),
     private readonly max = 1000,
   ) {
-    this.user = decodeURIComponent(new URL(url).username) || 'guest';
+    this.user = decodeURIComponent(new URL(urls[0]!).username) || 'guest';
   }
 
   async list(): Promise<DeadLetterView[]> {
@@ -95,7 +96,7 @@ export class DeadLetterQueue {
   }
 
   private async withChannel<T>(work: (channel: amqp.ConfirmChannel) => Promise<T>): Promise<T> {
-    const connection = await amqp.connect(this.url);
+    const { connection } = await connectToAny(this.urls);
     try {
       const channel = await connection.createConfirmChannel();
       const result = await work(channel);

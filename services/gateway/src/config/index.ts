@@ -3,6 +3,7 @@ import path from 'node:path';
 import { municipalityNames } from './municipalities.ts';
 import { loadConsoleConfig, type ConsoleConfig } from './console.ts';
 import { ConfigError, roles, type Role } from './basics.ts';
+import { queueTypes, type QueueType } from './broker-names.ts';
 
 export { ConfigError, roles, type Role };
 
@@ -11,7 +12,13 @@ export interface NodeConfig {
   port: number;
   /** Listen address: 127.0.0.1 by default, 0.0.0.0 in a container. */
   host: string;
-  amqpUrl: string;
+  /**
+   * AMQP_URL, comma-separated for the nodes of one RabbitMQ cluster: the node connects to the first
+   * that answers and moves on to the next after a loss.
+   */
+  amqpUrls: string[];
+  /** KB_QUEUE_TYPE: how the inbox and dead-letter queue are declared (config/broker-names.ts#queueOptions). */
+  queueType: QueueType;
   /** Topic exchange; queues are named `<exchange>.<code>.inbox` and `<exchange>.<code>.dead`. */
   exchange: string;
   databaseUrl?: string;
@@ -103,6 +110,19 @@ function parseTrustProxy(raw: string | undefined): string[] {
   return entries;
 }
 
+/** AMQP_URL: one URL, or the nodes of one cluster separated by commas. */
+function parseAmqpUrls(raw: string): string[] {
+  const urls = raw.split(',').map((u) => u.trim()).filter(Boolean);
+  const users = new Set<string>();
+  for (const url of urls) {
+    if (!/^amqps?:\/\//.test(url) || !URL.canParse(url)) throw new ConfigError('AMQP_URL', 'must be amqp:// or amqps:// URLs, separated by commas');
+    users.add(new URL(url).username);
+  }
+  // The node publishes as one broker user (partners check it), so every broker must know it by that name.
+  if (users.size > 1) throw new ConfigError('AMQP_URL', 'names more than one broker user');
+  return urls;
+}
+
 /**
  * The owner's setup step (setup-database.ts): DATABASE_OWNER_URL migrates and owns the tables;
  * DATABASE_URL is the node's own role, which gets grants only. Without an owner URL, one role
@@ -125,8 +145,9 @@ export function loadConfig(env: Env = process.env): NodeConfig {
   if (!municipalityNames.has(municipality)) {
     throw new ConfigError('KB_MUNICIPALITY', `"${municipality}" is not one of the 98 municipality codes`);
   }
-  const amqpUrl = env.AMQP_URL?.trim() || 'amqp://guest:guest@127.0.0.1:5672';
-  if (!/^amqps?:\/\//.test(amqpUrl)) throw new ConfigError('AMQP_URL', 'must start with amqp:// or amqps://');
+  const amqpUrls = parseAmqpUrls(env.AMQP_URL?.trim() || 'amqp://guest:guest@127.0.0.1:5672');
+  const queueType = (env.KB_QUEUE_TYPE?.trim() || 'classic') as QueueType;
+  if (!queueTypes.includes(queueType)) throw new ConfigError('KB_QUEUE_TYPE', `must be ${queueTypes.join(' or ')}, got "${queueType}"`);
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'must be a postgresql:// URL');
@@ -140,7 +161,8 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     municipality,
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: env.HOST?.trim() || '127.0.0.1',
-    amqpUrl,
+    amqpUrls,
+    queueType,
     exchange,
     databaseUrl,
     pgliteDir: databaseUrl ? undefined : env.PGLITE_DIR?.trim() || path.join(dataDir, 'db'),
