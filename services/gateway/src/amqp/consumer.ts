@@ -4,6 +4,7 @@ import { parseCompactJws } from '../crypto/jws.ts';
 import { backoffMs, isPermanent } from '../domain/errors.ts';
 import { safeText } from '../domain/input-limits.ts';
 import { openBody, type OpenedBody } from '../crypto/jwe.ts';
+import { quorumDeliveryLimit } from '../config/broker-names.ts';
 import { InboundFailed, InboundRefused, receiveMessage, signalRefusal, type InboundDeps, type InboundStep } from '../pipeline/inbound.ts';
 import type { DatabaseGate } from './database-gate.ts';
 
@@ -73,6 +74,7 @@ export class InboundConsumer {
 
   private async settle(delivery: Delivery, opened: Promise<OpenedBody>, ack: () => void): Promise<void> {
     const { deps } = this;
+    const attempts = lastDelivery(delivery) ? 1 : this.retry.attempts;
     for (let attempt = 1; ; attempt++) {
       try {
         await receiveMessage(deps, { body: delivery.content, opened, userId: transportUserOf(delivery, this.broker().user) }, this.steps);
@@ -93,7 +95,7 @@ export class InboundConsumer {
           continue;
         }
         if (this.stopping) return; // unacked: redelivered to the next consumer
-        if (attempt >= this.retry.attempts) {
+        if (attempt >= attempts) {
           await this.refuse(delivery, undefined, (error as Error).message, error instanceof InboundFailed ? error.envelope : undefined);
           ack();
           return;
@@ -155,6 +157,16 @@ export class InboundConsumer {
     // A delivery still being opened adds its work when it is queued: wait until nothing is left.
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
+}
+
+/**
+ * A quorum inbox returns a message on every crash or lost channel and sets it aside by itself after
+ * `quorumDeliveryLimit` returns, without our code or the sender's error signal; one short of that,
+ * the consumer settles it itself: one attempt, then dead letter and signal.
+ */
+function lastDelivery(delivery: Delivery): boolean {
+  const count = Number(delivery.properties.headers?.['x-delivery-count'] ?? 0);
+  return count >= quorumDeliveryLimit - 1;
 }
 
 /** The conversation a delivery claims, read without trusting it: only used for ordering. */
