@@ -3,6 +3,7 @@ import type { Consent, ConsentGiven, ConsentWithdrawal } from '../domain/consent
 import type { Prisma } from './db.ts';
 import type { Tx } from './audit.ts';
 import { entryHash, genesisHash, verifyChain, type ChainReport } from './hash-chain.ts';
+import { json, sqlOf, timestamp } from './sql.ts';
 
 export type ConsentEntryKind = 'given' | 'withdrawn' | 'received' | 'withdrawal-received';
 
@@ -53,11 +54,15 @@ const toEntry = (r: Row): ConsentEntry => ({
 
 /** Appends inside the caller's transaction; entries are never edited (the database refuses it). */
 export async function appendConsentEntry(tx: Tx, input: ConsentEntryInput, at = new Date()): Promise<ConsentEntry> {
-  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${consentLock})`);
-  const last = await tx.consentEntry.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
+  const sql = sqlOf(tx);
+  await sql.execute(`SELECT pg_advisory_xact_lock(${consentLock})`);
+  const [last] = await sql.query<{ seq: number; hash: string }>(`SELECT "seq", "hash" FROM "ConsentEntry" ORDER BY "seq" DESC LIMIT 1`);
   const entry = { ...input, cpr: input.cpr ?? null, seq: (last?.seq ?? 0) + 1, at: new Date(at.getTime()) };
   const prevHash = last?.hash ?? genesisHash;
-  await tx.consentEntry.create({ data: { ...entry, body: input.body as object, prevHash, hash: entryHash(content(entry), prevHash) } });
+  await sql.execute(
+    `INSERT INTO "ConsentEntry" ("seq", "at", "kind", "consentId", "cpr", "body", "prevHash", "hash") VALUES ($1, $2::timestamp, $3, $4, $5, $6::jsonb, $7, $8)`,
+    [entry.seq, timestamp(entry.at), entry.kind, entry.consentId, entry.cpr, json(input.body), prevHash, entryHash(content(entry), prevHash)],
+  );
   return { ...entry, at: entry.at.toISOString() };
 }
 

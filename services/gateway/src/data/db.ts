@@ -7,6 +7,7 @@ import { migrateEmbedded } from './migrate.ts';
 import { ensureAppendOnlyGuards, logPrivileges } from './guards.ts';
 import { mkdirSync } from 'node:fs';
 import { createPool, ReleasingPrismaPg } from './pg-pool.ts';
+import { bindPool, transactionWithSql } from './sql.ts';
 
 export type Prisma = PrismaClient;
 /** A transaction's client; PrismaClient itself fits too, so repositories work inside and outside one. */
@@ -43,10 +44,11 @@ export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: 
     const poolSize = options.dbPoolSize ?? 10;
     const pool = createPool(options.databaseUrl, poolSize, options.log ?? pino({ level: 'silent' }));
     const prisma = new PrismaClient({ adapter: new ReleasingPrismaPg(pool) });
+    bindPool(prisma, pool);
     await ensureAppendOnlyGuards(prisma);
     return {
       prisma,
-      transaction: (work) => prisma.$transaction(work, transactionLimits),
+      transaction: (work) => transactionWithSql(prisma, work, transactionLimits),
       poolSize,
       logPrivileges: await logPrivileges(prisma),
       ping: async () => void (await prisma.$queryRawUnsafe('SELECT 1')),

@@ -1,4 +1,5 @@
 import type { TransactionRunner, Tx } from './db.ts';
+import { sqlOf } from './sql.ts';
 
 export interface GroupCommitOptions {
   /** At most this many units of work share one transaction. */
@@ -91,14 +92,15 @@ export class GroupCommit {
 
   private async runBatch(batch: Unit[], outcomes: Outcome[]): Promise<void> {
     await this.transaction(async (tx) => {
+      const sql = sqlOf(tx);
       for (const [i, unit] of batch.entries()) {
-        await tx.$executeRawUnsafe(`SAVEPOINT unit_${i}`);
+        await sql.execute(`SAVEPOINT unit_${i}`);
         try {
           outcomes[i] = { ok: true, value: await unit.work(tx) };
-          await tx.$executeRawUnsafe(`RELEASE SAVEPOINT unit_${i}`);
+          await sql.execute(`RELEASE SAVEPOINT unit_${i}`);
         } catch (error) {
           // Rolling back to the savepoint fails only when the transaction is gone: then the batch fails.
-          await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT unit_${i}`);
+          await sql.execute(`ROLLBACK TO SAVEPOINT unit_${i}`);
           outcomes[i] = { ok: false, error };
         }
       }

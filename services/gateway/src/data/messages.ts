@@ -7,6 +7,7 @@ import { appendConsentEntry, type ConsentEntryInput } from './consents.ts';
 import type { AuditEvent } from './audit.ts';
 import { appendAudit } from './audit.ts';
 import type { Prisma, Tx } from './db.ts';
+import { isUniqueViolation, json, sqlOf, timestamp } from './sql.ts';
 
 /** Work of a message type's handler, done inside the transaction that stores the message. */
 export type WithinStore = (tx: Tx) => Promise<void>;
@@ -87,21 +88,38 @@ function toRecord(row: Row): MessageRecord {
   };
 }
 
-function envelopeColumns(e: Envelope) {
-  return {
-    id: e.id,
-    type: e.type,
-    fromCode: e.from,
-    toCode: e.to,
-    conversationId: e.conversationId,
-    inReplyTo: e.inReplyTo ?? null,
-    consentId: e.consentId ?? null,
-    payload: e.payload as object,
-    createdAt: new Date(e.createdAt),
-  };
+/**
+ * The message row and its outbox row in one statement (plain SQL, data/sql.ts): the outbox row
+ * carries `queued`, the envelope to send (the message itself, or the receipt for an inbound one).
+ */
+async function insertWithOutbox(
+  tx: Tx,
+  e: Envelope,
+  message: { direction: Direction; status: MessageStatus; jws?: string; receivedAt?: Date; signingKid?: string },
+  queued: { kind: string; envelope: Envelope },
+): Promise<void> {
+  const now = timestamp(new Date());
+  await sqlOf(tx).execute(
+    `WITH m AS (
+       INSERT INTO "Message" ("id", "direction", "type", "fromCode", "toCode", "conversationId", "inReplyTo", "consentId", "payload", "status", "jws", "signingKid", "receivedAt", "createdAt", "updatedAt")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13::timestamp, $14::timestamp, $15::timestamp) RETURNING "id")
+     INSERT INTO "OutboxEntry" ("kind", "messageId", "toCode", "envelope", "createdAt") SELECT $16, $17, $18, $19::jsonb, $15::timestamp FROM m`,
+    [
+      e.id, message.direction, e.type, e.from, e.to, e.conversationId, e.inReplyTo ?? null, e.consentId ?? null, json(e.payload), message.status,
+      message.jws ?? null, message.signingKid ?? null, timestamp(message.receivedAt), timestamp(new Date(e.createdAt)), now,
+      queued.kind, queued.envelope.id, queued.envelope.to, json(queued.envelope),
+    ],
+  );
 }
 
-const outboxColumns = (kind: string, e: Envelope) => ({ kind, messageId: e.id, toCode: e.to, envelope: e as object });
+/** What `storeOutbound` stored, without reading it back. */
+function queuedRecord(e: Envelope): MessageRecord {
+  return {
+    id: e.id, direction: 'out', type: e.type, from: e.from, to: e.to, conversationId: e.conversationId, inReplyTo: e.inReplyTo ?? null,
+    consentId: e.consentId ?? null, payload: e.payload as Record<string, unknown>, status: 'queued', reason: null, signingKid: null, keyRevoked: false,
+    createdAt: new Date(e.createdAt).toISOString(), sentAt: null, receivedAt: null, deliveredAt: null, rejectedAt: null, failedAt: null, undeliveredAt: null,
+  };
+}
 
 export class MessageRepository {
   /** `commit`: the node's group commit (data/group-commit.ts); alone, each store is its own transaction. */
@@ -116,13 +134,12 @@ export class MessageRepository {
    */
   async storeOutbound(envelope: Envelope, audit?: AuditEvent, plan?: ConversationPlan, within?: WithinStore): Promise<MessageRecord> {
     return this.commit(async (tx) => {
-      const row = await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'out', status: 'queued' } });
-      await tx.outboxEntry.create({ data: outboxColumns('message', envelope) });
+      await insertWithOutbox(tx, envelope, { direction: 'out', status: 'queued' }, { kind: 'message', envelope });
       if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
       if (within) await within(tx);
       // Last: appending takes the log's lock, held until commit, so keep that stretch short.
       if (audit) await appendAudit(tx, audit);
-      return toRecord(row);
+      return queuedRecord(envelope);
     });
   }
 
@@ -141,8 +158,7 @@ export class MessageRepository {
   ): Promise<boolean> {
     try {
       await this.commit(async (tx) => {
-        await tx.message.create({ data: { ...envelopeColumns(envelope), direction: 'in', status: 'accepted', jws, receivedAt: now, signingKid: extras.signingKid } });
-        await tx.outboxEntry.create({ data: outboxColumns('receipt', receipt) });
+        await insertWithOutbox(tx, envelope, { direction: 'in', status: 'accepted', jws, receivedAt: now, signingKid: extras.signingKid }, { kind: 'receipt', envelope: receipt });
         if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
         if (extras.within) await extras.within(tx);
         // Last, always consent log before audit log: appending takes each log's lock until commit.
@@ -151,7 +167,7 @@ export class MessageRepository {
       });
       return true;
     } catch (error) {
-      if ((error as { code?: string }).code === 'P2002') {
+      if (isUniqueViolation(error)) {
         // Stored meanwhile: a redelivery of the same sender's message, or an id that is not its to use.
         const known = await this.find(envelope.id);
         if (known?.direction === 'in' && known.from === envelope.from) return false;

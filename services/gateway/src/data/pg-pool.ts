@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { Logger } from 'pino';
+import { transactionStarted } from './sql.ts';
 
 /**
  * The node's own pool. Every client gets a permanent 'error' listener the moment it connects:
@@ -54,7 +55,12 @@ export class ReleasingPrismaPg extends PrismaPg {
   override async connect(): Promise<Adapter> {
     const adapter = await super.connect();
     const start = adapter.startTransaction.bind(adapter);
-    adapter.startTransaction = async (isolationLevel) => releaseOnFailedEnd(await start(isolationLevel));
+    adapter.startTransaction = async (isolationLevel) => {
+      const tx = releaseOnFailedEnd(await start(isolationLevel));
+      // Plain SQL of the same transaction runs on this connection (data/sql.ts).
+      transactionStarted((tx as unknown as { client: pg.PoolClient }).client);
+      return tx;
+    };
     return adapter;
   }
 }

@@ -1,0 +1,69 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type pg from 'pg';
+import type { Prisma, Tx } from './db.ts';
+
+/**
+ * Plain SQL for the hot paths (message stores, log appends, savepoints, relay updates). Prisma
+ * compiles every request, raw ones included, in its WebAssembly query compiler; on the message
+ * path that was most of a node's CPU. On PostgreSQL these statements go straight to the pg
+ * connection Prisma's transaction holds (or to the pool outside one), so they stay inside the same
+ * transaction; elsewhere (PGlite) they fall back to Prisma's raw queries. Dates are passed as ISO
+ * strings and cast: the columns are `timestamp(3)` in UTC, and pg would send a Date in local time.
+ */
+export interface Sql {
+  query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]>;
+  /** For statements that return no rows (a lock, a savepoint); the number of rows changed. */
+  execute(text: string, values?: unknown[]): Promise<number>;
+}
+
+const bound = new WeakMap<object, Sql>();
+
+function onPg(client: pg.Pool | pg.PoolClient): Sql {
+  return {
+    query: async <Row>(text: string, values: unknown[] = []) => (await client.query(text, values)).rows as Row[],
+    execute: async (text, values = []) => (await client.query(text, values)).rowCount ?? 0,
+  };
+}
+
+/** The SQL runner of a transaction or of the client outside one. */
+export function sqlOf(db: Tx | Prisma): Sql {
+  return (
+    bound.get(db) ?? {
+      query: <Row>(text: string, values: unknown[] = []) => db.$queryRawUnsafe<Row[]>(text, ...values),
+      execute: (text, values = []) => db.$executeRawUnsafe(text, ...values),
+    }
+  );
+}
+
+/** Outside a transaction, plain SQL goes to the node's pool. */
+export function bindPool(prisma: Prisma, pool: pg.Pool): void {
+  bound.set(prisma, onPg(pool));
+}
+
+/** Filled by the driver adapter (data/pg-pool.ts) with the connection of the transaction it starts. */
+const startingTransaction = new AsyncLocalStorage<{ client?: pg.PoolClient }>();
+
+export function transactionStarted(client: pg.PoolClient): void {
+  const slot = startingTransaction.getStore();
+  if (slot) slot.client = client;
+}
+
+/** Prisma's interactive transaction whose `tx` also answers `sqlOf(tx)` on its own connection. */
+export function transactionWithSql<T>(prisma: Prisma, work: (tx: Tx) => Promise<T>, options: { maxWait: number; timeout: number }): Promise<T> {
+  const slot: { client?: pg.PoolClient } = {};
+  return startingTransaction.run(slot, () =>
+    prisma.$transaction(async (tx) => {
+      if (slot.client) bound.set(tx, onPg(slot.client));
+      return work(tx);
+    }, options),
+  );
+}
+
+/** A unique constraint refused the row: Prisma's P2002, PostgreSQL's 23505 (through pg or a raw query). */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; meta?: { code?: string }; message?: string };
+  return e.code === 'P2002' || e.code === '23505' || e.meta?.code === '23505' || (e.code === 'P2010' && /23505/.test(e.message ?? ''));
+}
+
+export const timestamp = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+export const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
