@@ -235,12 +235,15 @@ export class MessageRepository {
    * Returns when the message was created, or null when nothing was marked.
    */
   async markDelivered(id: string, recipient: string, receiptJws: string, at: Date): Promise<Date | null> {
-    const rows = await this.prisma.message.updateManyAndReturn({
-      // A dead letter the recipient replayed after signalling `retries_exhausted` is delivered after all.
-      where: { id, direction: 'out', toCode: recipient, OR: [{ status: { in: awaiting } }, { status: 'rejected', reasonCode: 'retries_exhausted' }] },
-      data: { status: 'delivered', deliveredAt: at, receiptJws, reasonCode: null, reasonDetail: null },
-      select: { createdAt: true },
-    });
+    // Plain SQL (data/sql.ts): every receipt comes here. createdAt read as UTC: the column has no time zone.
+    const rows = await sqlOf(this.prisma).query<{ createdAt: Date }>(
+      `UPDATE "Message" SET "status" = 'delivered', "deliveredAt" = $3::timestamp, "receiptJws" = $4, "reasonCode" = NULL, "reasonDetail" = NULL, "updatedAt" = $5::timestamp
+       WHERE "id" = $1 AND "direction" = 'out' AND "toCode" = $2
+         -- A dead letter the recipient replayed after signalling retries_exhausted is delivered after all.
+         AND ("status" = ANY($6::text[]) OR ("status" = 'rejected' AND "reasonCode" = 'retries_exhausted'))
+       RETURNING ("createdAt" AT TIME ZONE 'UTC') AS "createdAt"`,
+      [id, recipient, timestamp(at), receiptJws, timestamp(new Date()), awaiting],
+    );
     return rows[0]?.createdAt ?? null;
   }
 

@@ -1,5 +1,6 @@
 import type { Envelope } from '../domain/envelope.ts';
 import type { Prisma } from './db.ts';
+import { sqlOf, timestamp } from './sql.ts';
 
 export type OutboxKind = 'message' | 'receipt' | 'error';
 
@@ -18,7 +19,11 @@ export class OutboxRepository {
   }
 
   async pending(limit: number): Promise<OutboxItem[]> {
-    const rows = await this.prisma.outboxEntry.findMany({ where: { publishedAt: null }, orderBy: { id: 'asc' }, take: limit });
+    // Plain SQL (data/sql.ts): the relay asks this for every batch.
+    const rows = await sqlOf(this.prisma).query<{ id: number; kind: string; envelope: unknown; attempts: number }>(
+      `SELECT "id", "kind", "envelope", "attempts" FROM "OutboxEntry" WHERE "publishedAt" IS NULL ORDER BY "id" LIMIT $1`,
+      [limit],
+    );
     return rows.map((r) => ({ id: r.id, kind: r.kind as OutboxKind, envelope: r.envelope as unknown as Envelope, attempts: r.attempts }));
   }
 
@@ -46,24 +51,23 @@ export class OutboxRepository {
   async markPublished(items: { id: number; messageId: string; kind: OutboxKind; jws: string; answers?: string }[], at: Date): Promise<void> {
     const messages = items.filter((i) => i.kind === 'message');
     const receipts = items.filter((i): i is typeof i & { answers: string } => i.kind === 'receipt' && i.answers !== undefined);
-    await this.prisma.$transaction([
-      this.prisma.$executeRaw`
-        UPDATE "Message" AS m
-        SET "receiptJws" = COALESCE(m."receiptJws", v.jws)
-        FROM (SELECT unnest(${receipts.map((r) => r.answers)}::text[]) AS id, unnest(${receipts.map((r) => r.jws)}::text[]) AS jws) AS v
-        WHERE m."id" = v.id AND m."direction" = 'in'`,
-      this.prisma.outboxEntry.updateMany({ where: { id: { in: items.map((i) => i.id) } }, data: { publishedAt: at } }),
-      // One statement for the whole batch. A receipt can overtake this update: then the status
-      // stays delivered, and only the send time and the signed form fill in.
-      this.prisma.$executeRaw`
-        UPDATE "Message" AS m
-        SET "sentAt" = COALESCE(m."sentAt", ${at}),
-            "jws" = COALESCE(m."jws", v.jws),
-            "status" = CASE WHEN m."status" = 'queued' THEN 'sent' ELSE m."status" END,
-            "updatedAt" = ${at}
-        FROM (SELECT unnest(${messages.map((m) => m.messageId)}::text[]) AS id, unnest(${messages.map((m) => m.jws)}::text[]) AS jws) AS v
-        WHERE m."id" = v.id`,
-    ]);
+    // One statement, so one transaction without Prisma's (data/sql.ts); the rows each update touches are distinct.
+    // A receipt can overtake this update: then the status stays delivered, and only the send time and the signed form fill in.
+    await sqlOf(this.prisma).execute(
+      `WITH answered AS (
+         UPDATE "Message" AS m SET "receiptJws" = COALESCE(m."receiptJws", v.jws)
+         FROM (SELECT unnest($1::text[]) AS id, unnest($2::text[]) AS jws) AS v
+         WHERE m."id" = v.id AND m."direction" = 'in'),
+       published AS (UPDATE "OutboxEntry" SET "publishedAt" = $5::timestamp WHERE "id" = ANY($3::int[]))
+       UPDATE "Message" AS m
+       SET "sentAt" = COALESCE(m."sentAt", $5::timestamp),
+           "jws" = COALESCE(m."jws", v.jws),
+           "status" = CASE WHEN m."status" = 'queued' THEN 'sent' ELSE m."status" END,
+           "updatedAt" = $5::timestamp
+       FROM (SELECT unnest($4::text[]) AS id, unnest($6::text[]) AS jws) AS v
+       WHERE m."id" = v.id`,
+      [receipts.map((r) => r.answers), receipts.map((r) => r.jws), items.map((i) => i.id), messages.map((m) => m.messageId), timestamp(at), messages.map((m) => m.jws)],
+    );
   }
 
   /** It could not be published (no queue for the recipient, no key to encrypt to): the message failed, not lost. */
