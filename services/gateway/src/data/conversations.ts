@@ -1,5 +1,6 @@
 import type { ConversationPlan, ConversationState } from '../domain/conversation.ts';
 import type { Prisma, Tx } from './db.ts';
+import { isUniqueViolation, json, sqlOf, timestamp } from './sql.ts';
 
 export interface DeadlineRecord {
   conversationId: string;
@@ -48,16 +49,25 @@ export class ConversationChanged extends Error {
 /** Applies a planned conversation change inside the transaction that stores its message. */
 export async function applyPlan(tx: Tx, plan: ConversationPlan, messageId: string, at: Date): Promise<void> {
   const c = plan.conversation;
+  // Plain SQL (data/sql.ts): every message moves its conversation.
+  const sql = sqlOf(tx);
+  const now = timestamp(new Date());
   if (plan.isNew) {
     try {
-      await tx.conversation.create({ data: { id: c.id, model: c.model, state: c.state, roles: c.roles, agreementId: c.agreementId } });
+      await sql.execute(
+        `INSERT INTO "Conversation" ("id", "model", "state", "roles", "agreementId", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4::jsonb, $5, $6::timestamp, $6::timestamp)`,
+        [c.id, c.model, c.state, json(c.roles), c.agreementId ?? null, now],
+      );
     } catch (error) {
-      if ((error as { code?: string }).code === 'P2002') throw new ConversationChanged(c.id);
+      if (isUniqueViolation(error)) throw new ConversationChanged(c.id);
       throw error;
     }
   } else {
     // Optimistic check: another message of this conversation may have been stored since planning.
-    const { count } = await tx.conversation.updateMany({ where: { id: c.id, state: plan.previousState! }, data: { state: c.state, roles: c.roles, agreementId: c.agreementId } });
+    const count = await sql.execute(
+      `UPDATE "Conversation" SET "state" = $3, "roles" = $4::jsonb, "agreementId" = $5, "updatedAt" = $6::timestamp WHERE "id" = $1 AND "state" = $2`,
+      [c.id, plan.previousState!, c.state, json(c.roles), c.agreementId ?? null, now],
+    );
     if (count === 0) throw new ConversationChanged(c.id);
   }
   if (plan.startDeadlines.length > 0) {
@@ -78,7 +88,8 @@ export class ConversationRepository {
   constructor(private readonly prisma: Prisma) {}
 
   async find(id: string): Promise<ConversationRecord | null> {
-    const row = await this.prisma.conversation.findUnique({ where: { id } });
+    // Plain SQL (data/sql.ts): both pipelines plan every message against it.
+    const [row] = await sqlOf(this.prisma).query<Parameters<typeof toConversation>[0]>(`SELECT * FROM "Conversation" WHERE "id" = $1`, [id]);
     return row ? toConversation(row) : null;
   }
 
@@ -87,7 +98,7 @@ export class ConversationRepository {
   }
 
   async startedDeadlines(conversationId: string): Promise<Set<string>> {
-    const rows = await this.prisma.deadline.findMany({ where: { conversationId }, select: { deadlineId: true } });
+    const rows = await sqlOf(this.prisma).query<{ deadlineId: string }>(`SELECT "deadlineId" FROM "Deadline" WHERE "conversationId" = $1`, [conversationId]);
     return new Set(rows.map((r) => r.deadlineId));
   }
 

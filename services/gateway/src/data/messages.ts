@@ -178,7 +178,8 @@ export class MessageRepository {
   }
 
   async find(id: string): Promise<MessageRecord | null> {
-    const row = await this.prisma.message.findUnique({ where: { id } });
+    // Plain SQL (data/sql.ts): the inbound pipeline looks up every message it receives.
+    const [row] = await sqlOf(this.prisma).query<Row>(`SELECT * FROM "Message" WHERE "id" = $1`, [id]);
     return row ? toRecord(row) : null;
   }
 
@@ -235,13 +236,13 @@ export class MessageRepository {
    * Returns when the message was created, or null when nothing was marked.
    */
   async markDelivered(id: string, recipient: string, receiptJws: string, at: Date): Promise<Date | null> {
-    // Plain SQL (data/sql.ts): every receipt comes here. createdAt read as UTC: the column has no time zone.
+    // Plain SQL (data/sql.ts): every receipt comes here.
     const rows = await sqlOf(this.prisma).query<{ createdAt: Date }>(
       `UPDATE "Message" SET "status" = 'delivered', "deliveredAt" = $3::timestamp, "receiptJws" = $4, "reasonCode" = NULL, "reasonDetail" = NULL, "updatedAt" = $5::timestamp
        WHERE "id" = $1 AND "direction" = 'out' AND "toCode" = $2
          -- A dead letter the recipient replayed after signalling retries_exhausted is delivered after all.
          AND ("status" = ANY($6::text[]) OR ("status" = 'rejected' AND "reasonCode" = 'retries_exhausted'))
-       RETURNING ("createdAt" AT TIME ZONE 'UTC') AS "createdAt"`,
+       RETURNING "createdAt"`,
       [id, recipient, timestamp(at), receiptJws, timestamp(new Date()), awaiting],
     );
     return rows[0]?.createdAt ?? null;

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type pg from 'pg';
+import pg from 'pg';
 import type { Prisma, Tx } from './db.ts';
 
 /**
@@ -18,10 +18,16 @@ export interface Sql {
 
 const bound = new WeakMap<object, Sql>();
 
+// `timestamp(3)` columns hold UTC without a zone; pg alone would read them as local time.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.TIMESTAMP ? (value: string) => new Date(`${value.replace(' ', 'T')}Z`) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
 function onPg(client: pg.Pool | pg.PoolClient): Sql {
   return {
-    query: async <Row>(text: string, values: unknown[] = []) => (await client.query(text, values)).rows as Row[],
-    execute: async (text, values = []) => (await client.query(text, values)).rowCount ?? 0,
+    query: async <Row>(text: string, values: unknown[] = []) => (await client.query({ text, values, types })).rows as Row[],
+    execute: async (text, values = []) => (await client.query({ text, values, types })).rowCount ?? 0,
   };
 }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '../config/index.ts';
 import type { Prisma } from './db.ts';
+import { sqlOf } from './sql.ts';
 
 export interface TokenRecord {
   id: string;
@@ -32,7 +33,9 @@ export class TokenRepository {
   }
 
   async findByToken(token: string): Promise<TokenRecord | null> {
-    return (await this.prisma.apiToken.findUnique({ where: { hash: tokenHash(token) }, select: columns })) as TokenRecord | null;
+    // Plain SQL (data/sql.ts): every API request is authenticated here.
+    const [row] = await sqlOf(this.prisma).query<TokenRecord>(`SELECT "id", "role", "label", "expiresAt", "revokedAt", "createdAt" FROM "ApiToken" WHERE "hash" = $1`, [tokenHash(token)]);
+    return row ?? null;
   }
 
   async list(): Promise<TokenRecord[]> {
