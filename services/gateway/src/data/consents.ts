@@ -74,10 +74,18 @@ export class ConsentRepository {
   }
 
   async entries(where: { consentId?: string | string[]; cpr?: string; kind?: ConsentEntryKind | ConsentEntryKind[] }): Promise<ConsentEntry[]> {
-    const rows = await this.prisma.consentEntry.findMany({
-      where: { consentId: Array.isArray(where.consentId) ? { in: where.consentId } : where.consentId, cpr: where.cpr, kind: Array.isArray(where.kind) ? { in: where.kind } : where.kind },
-      orderBy: { seq: 'asc' },
-    });
+    // Plain SQL (data/sql.ts): both pipelines check the legal basis of every message under a consent here.
+    const conditions: string[] = [];
+    const values: unknown[] = [];
+    const match = (column: string, value: string | string[] | undefined) => {
+      if (value === undefined) return;
+      values.push(value);
+      conditions.push(Array.isArray(value) ? `"${column}" = ANY($${values.length}::text[])` : `"${column}" = $${values.length}`);
+    };
+    match('consentId', where.consentId);
+    match('cpr', where.cpr);
+    match('kind', where.kind);
+    const rows = await sqlOf(this.prisma).query<Row>(`SELECT * FROM "ConsentEntry"${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY "seq"`, values);
     return rows.map(toEntry);
   }
 
