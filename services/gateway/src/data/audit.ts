@@ -3,7 +3,7 @@ import { entryHash, genesisHash, verifyChain, type ChainReport } from './hash-ch
 import type { CheckpointAnchor } from '../domain/checkpoint.ts';
 import { auditEntryContent } from '../domain/chain-hash.ts';
 import { currentRequestId } from '../monitoring/request-context.ts';
-import { json, sqlOf, timestamp } from './sql.ts';
+import { chainAppended, chainHead, json, sqlOf, timestamp } from './sql.ts';
 
 export type { Tx };
 
@@ -25,19 +25,19 @@ const content = auditEntryContent;
 
 /** Appends inside the caller's transaction, so the entry commits with what it records. */
 export async function appendAudit(tx: Tx, event: AuditEvent, at = new Date()): Promise<void> {
-  const sql = sqlOf(tx);
-  await sql.execute(`SELECT pg_advisory_xact_lock(${auditLock})`);
-  const [last] = await sql.query<{ seq: number; hash: string }>(`SELECT "seq", "hash" FROM "AuditEntry" ORDER BY "seq" DESC LIMIT 1`);
+  const last = await chainHead(tx, 'AuditEntry', auditLock);
   // An entry made while serving an HTTP request names it (http/access-log.ts), inside the hashed detail.
   const requestId = currentRequestId();
   const detail = requestId ? { ...event.detail, requestId } : event.detail;
   const entry = { ...event, detail, seq: (last?.seq ?? 0) + 1, at: new Date(at.getTime()) };
   const prevHash = last?.hash ?? genesisHash;
-  await sql.execute(
+  const hash = entryHash(content(entry), prevHash);
+  await sqlOf(tx).execute(
     `INSERT INTO "AuditEntry" ("seq", "at", "actor", "action", "outcome", "code", "messageId", "detail", "prevHash", "hash")
      VALUES ($1, $2::timestamp, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)`,
-    [entry.seq, timestamp(entry.at), entry.actor, entry.action, entry.outcome, entry.code ?? null, entry.messageId ?? null, json(detail), prevHash, entryHash(content(entry), prevHash)],
+    [entry.seq, timestamp(entry.at), entry.actor, entry.action, entry.outcome, entry.code ?? null, entry.messageId ?? null, json(detail), prevHash, hash],
   );
+  chainAppended(tx, 'AuditEntry', { seq: entry.seq, hash });
 }
 
 const toEvent = (r: Row): AuditEvent & { seq: number; at: string } => ({

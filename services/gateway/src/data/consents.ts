@@ -3,7 +3,7 @@ import type { Consent, ConsentGiven, ConsentWithdrawal } from '../domain/consent
 import type { Prisma } from './db.ts';
 import type { Tx } from './audit.ts';
 import { entryHash, genesisHash, verifyChain, type ChainReport } from './hash-chain.ts';
-import { json, sqlOf, timestamp } from './sql.ts';
+import { chainAppended, chainHead, json, sqlOf, timestamp } from './sql.ts';
 
 export type ConsentEntryKind = 'given' | 'withdrawn' | 'received' | 'withdrawal-received';
 
@@ -54,15 +54,15 @@ const toEntry = (r: Row): ConsentEntry => ({
 
 /** Appends inside the caller's transaction; entries are never edited (the database refuses it). */
 export async function appendConsentEntry(tx: Tx, input: ConsentEntryInput, at = new Date()): Promise<ConsentEntry> {
-  const sql = sqlOf(tx);
-  await sql.execute(`SELECT pg_advisory_xact_lock(${consentLock})`);
-  const [last] = await sql.query<{ seq: number; hash: string }>(`SELECT "seq", "hash" FROM "ConsentEntry" ORDER BY "seq" DESC LIMIT 1`);
+  const last = await chainHead(tx, 'ConsentEntry', consentLock);
   const entry = { ...input, cpr: input.cpr ?? null, seq: (last?.seq ?? 0) + 1, at: new Date(at.getTime()) };
   const prevHash = last?.hash ?? genesisHash;
-  await sql.execute(
+  const hash = entryHash(content(entry), prevHash);
+  await sqlOf(tx).execute(
     `INSERT INTO "ConsentEntry" ("seq", "at", "kind", "consentId", "cpr", "body", "prevHash", "hash") VALUES ($1, $2::timestamp, $3, $4, $5, $6::jsonb, $7, $8)`,
-    [entry.seq, timestamp(entry.at), entry.kind, entry.consentId, entry.cpr, json(input.body), prevHash, entryHash(content(entry), prevHash)],
+    [entry.seq, timestamp(entry.at), entry.kind, entry.consentId, entry.cpr, json(input.body), prevHash, hash],
   );
+  chainAppended(tx, 'ConsentEntry', { seq: entry.seq, hash });
   return { ...entry, at: entry.at.toISOString() };
 }
 

@@ -1,5 +1,5 @@
 import type { TransactionRunner, Tx } from './db.ts';
-import { sqlOf } from './sql.ts';
+import { forgetChainHeads, sqlOf } from './sql.ts';
 
 export interface GroupCommitOptions {
   /** At most this many units of work share one transaction. */
@@ -101,6 +101,8 @@ export class GroupCommit {
         } catch (error) {
           // Rolling back to the savepoint fails only when the transaction is gone: then the batch fails.
           await sql.execute(`ROLLBACK TO SAVEPOINT unit_${i}`);
+          // The unit may have appended to a log: the next one reads the head again.
+          forgetChainHeads(tx);
           outcomes[i] = { ok: false, error };
         }
       }

@@ -59,10 +59,39 @@ export function transactionWithSql<T>(prisma: Prisma, work: (tx: Tx) => Promise<
   const slot: { client?: pg.PoolClient } = {};
   return startingTransaction.run(slot, () =>
     prisma.$transaction(async (tx) => {
-      if (slot.client) bound.set(tx, onPg(slot.client));
+      if (slot.client) {
+        bound.set(tx, onPg(slot.client));
+        chainHeads.set(tx, new Map());
+      }
       return work(tx);
     }, options),
   );
+}
+
+/**
+ * The head of a hash chain as this transaction left it. Once a transaction holds a log's advisory
+ * lock no one else appends, so the next append of the same transaction (a group commit's next unit)
+ * needs neither the lock nor a read again. A unit rolled back to its savepoint may have appended:
+ * the group commit forgets the heads then (`forgetChainHeads`). Kept only for the transactions of
+ * `transactionWithSql`, never for a client outside a transaction.
+ */
+const chainHeads = new WeakMap<object, Map<string, { seq: number; hash: string }>>();
+
+export async function chainHead(tx: Tx, table: 'AuditEntry' | 'ConsentEntry', lock: number): Promise<{ seq: number; hash: string } | undefined> {
+  const known = chainHeads.get(tx)?.get(table);
+  if (known) return known;
+  const sql = sqlOf(tx);
+  await sql.execute(`SELECT pg_advisory_xact_lock(${lock})`);
+  const [last] = await sql.query<{ seq: number; hash: string }>(`SELECT "seq", "hash" FROM "${table}" ORDER BY "seq" DESC LIMIT 1`);
+  return last;
+}
+
+export function chainAppended(tx: Tx, table: 'AuditEntry' | 'ConsentEntry', head: { seq: number; hash: string }): void {
+  chainHeads.get(tx)?.set(table, head);
+}
+
+export function forgetChainHeads(tx: Tx): void {
+  chainHeads.get(tx)?.clear();
 }
 
 /** A unique constraint refused the row: Prisma's P2002, PostgreSQL's 23505 (through pg or a raw query). */
