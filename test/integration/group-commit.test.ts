@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditRepository } from '../../services/gateway/src/data/audit.ts';
+import { appendAudit, AuditRepository } from '../../services/gateway/src/data/audit.ts';
+import { appendConsentEntry, ConsentRepository } from '../../services/gateway/src/data/consents.ts';
 import { openDatabase, type Database, type Tx } from '../../services/gateway/src/data/db.ts';
 import { GroupCommit } from '../../services/gateway/src/data/group-commit.ts';
 import { MessageRepository } from '../../services/gateway/src/data/messages.ts';
@@ -59,6 +60,35 @@ describe('group commit: stores that arrive together share one transaction', () =
     const written = (await audit.list({})).filter((e) => e.action.startsWith('order.')).map((e) => e.action);
     expect(written).toEqual(actions);
     expect((await audit.verify()).ok).toBe(true);
+  });
+
+  it('when a unit appends to both logs and is then refused, then the next unit links to the entries before it and both chains verify', async () => {
+    const { counting, batches } = grouped();
+    const audit = new AuditRepository(db.prisma);
+    const consents = new ConsentRepository(db.prisma);
+    const before = (await audit.head()).seq;
+    const both = (name: string) => async (tx: Tx) => {
+      await appendConsentEntry(tx, { kind: 'given', consentId: `chain-${name}`, body: { name } });
+      await appendAudit(tx, { actor: 'test', action: `chain.${name}`, outcome: 'done' });
+    };
+    const results = await Promise.allSettled([
+      counting.run(both('first')),
+      counting.run(async (tx) => {
+        await both('refused')(tx);
+        throw new Error('refused after appending');
+      }),
+      counting.run(both('third')),
+    ]);
+    expect(batches()).toBe(1);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const written = (await audit.list({})).filter((e) => e.action.startsWith('chain.'));
+    expect(written.map((e) => [e.seq, e.action])).toEqual([
+      [before + 1, 'chain.first'],
+      [before + 2, 'chain.third'],
+    ]);
+    expect((await consents.entries({ consentId: ['chain-first', 'chain-refused', 'chain-third'] })).map((e) => e.consentId)).toEqual(['chain-first', 'chain-third']);
+    expect((await audit.verify()).ok).toBe(true);
+    expect((await consents.verify()).ok).toBe(true);
   });
 
   it('when the database connection dies in the middle of a batch, then every caller of the batch is told, nothing of it is stored, and a retry stores each once', async () => {
