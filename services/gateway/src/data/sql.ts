@@ -94,10 +94,10 @@ export function forgetChainHeads(tx: Tx): void {
   chainHeads.get(tx)?.clear();
 }
 
-/** A unique constraint refused the row: Prisma's P2002, PostgreSQL's 23505 (through pg or a raw query). */
+/** A unique constraint refused the row: Prisma's P2002, PostgreSQL's 23505 through pg or through a raw query (P2010). */
 export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; meta?: { code?: string }; message?: string };
-  return e.code === 'P2002' || e.code === '23505' || e.meta?.code === '23505' || (e.code === 'P2010' && /23505/.test(e.message ?? ''));
+  const e = error as { code?: string; meta?: { driverAdapterError?: { cause?: { code?: string } } } };
+  return e.code === 'P2002' || e.code === '23505' || (e.code === 'P2010' && e.meta?.driverAdapterError?.cause?.code === '23505');
 }
 
 export const timestamp = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
