@@ -94,10 +94,11 @@ export class GroupCommit {
     await this.transaction(async (tx) => {
       const sql = sqlOf(tx);
       for (const [i, unit] of batch.entries()) {
+        // Never released: each name is unique, so a later ROLLBACK TO still undoes only its own
+        // unit, and the batch saves a statement per unit.
         await sql.execute(`SAVEPOINT unit_${i}`);
         try {
           outcomes[i] = { ok: true, value: await unit.work(tx) };
-          await sql.execute(`RELEASE SAVEPOINT unit_${i}`);
         } catch (error) {
           // Rolling back to the savepoint fails only when the transaction is gone: then the batch fails.
           await sql.execute(`ROLLBACK TO SAVEPOINT unit_${i}`);
