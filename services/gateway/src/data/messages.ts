@@ -89,8 +89,8 @@ function toRecord(row: Row): MessageRecord {
 }
 
 /**
- * The message row and its outbox row in one statement (plain SQL, data/sql.ts): the outbox row
- * carries `queued`, the envelope to send (the message itself, or the receipt for an inbound one).
+ * The message row and its outbox row in one statement (plain SQL, data/sql.ts). `queued` is what
+ * the outbox will send: the message itself, or the receipt for an inbound one.
  */
 async function insertWithOutbox(
   tx: Tx,
