@@ -5,9 +5,10 @@ import type { Prisma, Tx } from './db.ts';
 /**
  * Plain SQL for the hot paths (message stores, log appends, savepoints, relay updates). Prisma
  * compiles every request, raw ones included, in its WebAssembly query compiler; on the message
- * path that was about a third of a node's CPU (`npm run bench` with `BENCH_CPU_PROF`). On PostgreSQL these statements go straight to the pg
- * connection Prisma's transaction holds (or to the pool outside one), so they stay inside the same
- * transaction; elsewhere (PGlite) they fall back to Prisma's raw queries. Dates are passed as ISO
+ * path that was about a third of a node's CPU (`npm run bench` with `BENCH_CPU_PROF`). On
+ * PostgreSQL these statements go straight to the pg connection Prisma's transaction holds (or to
+ * the pool outside one), so they stay inside the same transaction; elsewhere (PGlite) they fall
+ * back to Prisma's raw queries. Dates are passed as ISO
  * strings and cast: the columns are `timestamp(3)` in UTC, and pg would send a Date in local time.
  */
 export interface Sql {
