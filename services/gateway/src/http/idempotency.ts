@@ -51,8 +51,17 @@ export function idempotent(store: Parts['idempotency'] | undefined, log: Logger,
       const json = res.json.bind(res);
       res.json = (body: unknown) => {
         const status = res.statusCode;
-        void keep(() => (status >= 200 && status < 300 ? store.complete(caller, key, status, body) : store.release(caller, key)), log);
-        return json(body);
+        const write = () => (status >= 200 && status < 300 ? store.complete(caller, key, status, body) : store.release(caller, key));
+        // The answer leaves once its record is written, so the same key right after gets this answer,
+        // not idempotency_in_progress; a failed write still answers and is retried behind it.
+        write().then(
+          () => json(body),
+          () => {
+            json(body);
+            void keep(write, log);
+          },
+        );
+        return res;
       };
       next();
     } catch (error) {
