@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broker, brokerNames } from '../../services/gateway/src/amqp/broker.ts';
 import { queueArguments, quorumDeliveryLimit } from '../../services/gateway/src/config/broker-names.ts';
-import { TestFederation, amqpUrl, asUser, eventually } from '../helpers/nodes.ts';
+import { TestFederation, amqpUrl, asUser, deleteBrokerObjects, eventually } from '../helpers/nodes.ts';
 import { noticeRequest } from '../helpers/messages.ts';
 import { freePort } from '../helpers/private-services.ts';
 
@@ -98,13 +98,7 @@ describe('when the first broker of AMQP_URL does not answer', () => {
       expect(broker.isUp).toBe(true);
     } finally {
       await broker.stop();
-      const connection = await amqp.connect(amqpUrl);
-      const channel = await connection.createChannel();
-      await channel.deleteQueue(names.inbox);
-      await channel.deleteQueue(names.dead);
-      await channel.deleteExchange(names.deadExchange);
-      await channel.deleteExchange(names.exchange);
-      await connection.close();
+      await deleteBrokerObjects(names.exchange, ['101']);
     }
   });
 });

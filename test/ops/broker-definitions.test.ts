@@ -6,7 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
-import { amqpUrl } from '../helpers/nodes.ts';
+import { amqpUrl, deleteBrokerObjects } from '../helpers/nodes.ts';
 import { deleteBrokerUser } from '../../services/gateway/src/amqp/broker-users.ts';
 import { Broker, brokerNames } from '../../services/gateway/src/amqp/broker.ts';
 import { pino } from 'pino';
@@ -102,12 +102,7 @@ describe('npm run broker:definitions', () => {
       expect(broker.isUp).toBe(true);
     } finally {
       await broker.stop();
-      const connection = await amqp.connect(amqpUrl);
-      const channel = await connection.createChannel();
-      await channel.deleteQueue(names.inbox);
-      await channel.deleteQueue(names.dead);
-      await channel.deleteExchange(names.deadExchange);
-      await connection.close();
+      await deleteBrokerObjects(exchange, ['101']);
     }
   });
 });
