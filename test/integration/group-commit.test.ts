@@ -43,12 +43,22 @@ describe('group commit: stores that arrive together share one transaction', () =
       messages.storeOutbound(second, undefined, undefined, refusing),
       messages.storeOutbound(third),
     ]);
-    expect(batches()).toBe(1);
+    // Run once without savepoints, rolled back when the unit failed, then once with a savepoint per unit.
+    expect(batches()).toBe(2);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason.message).toBe('refused inside the batch');
     expect((await messages.find(first.id))?.status).toBe('queued');
     expect(await messages.find(second.id)).toBeNull();
     expect((await messages.find(third.id))?.status).toBe('queued');
+  });
+
+  it('when no unit of a batch fails, then the batch runs once, in one transaction', async () => {
+    const { counting, batches } = grouped();
+    const messages = new MessageRepository(db.prisma, (work) => counting.run(work));
+    const envelopes = [noticeEnvelope('101', '165'), noticeEnvelope('101', '165'), noticeEnvelope('101', '165')];
+    await Promise.all(envelopes.map((e) => messages.storeOutbound(e)));
+    expect(batches()).toBe(1);
+    for (const e of envelopes) expect((await messages.find(e.id))?.status).toBe('queued');
   });
 
   it('when many audit entries arrive at once, then they are appended in the order they came and the chain verifies', async () => {
@@ -79,7 +89,7 @@ describe('group commit: stores that arrive together share one transaction', () =
       }),
       counting.run(both('third')),
     ]);
-    expect(batches()).toBe(1);
+    expect(batches()).toBe(2);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     const written = (await audit.list({})).filter((e) => e.action.startsWith('chain.'));
     expect(written.map((e) => [e.seq, e.action])).toEqual([

@@ -46,6 +46,29 @@ export class ConversationChanged extends Error {
   }
 }
 
+/**
+ * The deadlines a plan starts, meets or cancels, as one statement over a JSON list (plain SQL,
+ * data/sql.ts): `$1` conversation, `$2` deadlines to start, `$3` ids met, `$4` day met, `$5`
+ * message that met them, `$6` when, `$7` cancel the pending ones, `$8` now. The parts see one
+ * snapshot, so a deadline started here is written as it ends up (met by this same message, or
+ * cancelled by a message that closes the conversation), and one met here is not also cancelled.
+ */
+const deadlineChanges = `WITH started AS (
+    INSERT INTO "Deadline" ("conversationId", "deadlineId", "kind", "title", "reference", "startOn", "dueOn", "metAt", "metOn", "metByMessageId", "cancelledAt", "createdAt")
+    SELECT $1, d."deadlineId", d."kind", d."title", d."reference", d."startOn", d."dueOn",
+      CASE WHEN d."deadlineId" = ANY($3::text[]) THEN $6::timestamp END,
+      CASE WHEN d."deadlineId" = ANY($3::text[]) THEN $4 END,
+      CASE WHEN d."deadlineId" = ANY($3::text[]) THEN $5 END,
+      CASE WHEN $7::boolean AND NOT (d."deadlineId" = ANY($3::text[])) THEN $6::timestamp END,
+      $8::timestamp
+    FROM jsonb_to_recordset($2::jsonb) AS d("deadlineId" text, "kind" text, "title" text, "reference" text, "startOn" text, "dueOn" text)
+    ON CONFLICT ("conversationId", "deadlineId") DO NOTHING),
+  met AS (
+    UPDATE "Deadline" SET "metAt" = $6::timestamp, "metOn" = $4, "metByMessageId" = $5
+    WHERE "conversationId" = $1 AND "deadlineId" = ANY($3::text[]) AND "metAt" IS NULL AND "cancelledAt" IS NULL)
+  UPDATE "Deadline" SET "cancelledAt" = $6::timestamp
+  WHERE $7::boolean AND "conversationId" = $1 AND "metAt" IS NULL AND "cancelledAt" IS NULL AND NOT ("deadlineId" = ANY($3::text[]))`;
+
 /** Applies a planned conversation change inside the transaction that stores its message. */
 export async function applyPlan(tx: Tx, plan: ConversationPlan, messageId: string, at: Date): Promise<void> {
   const c = plan.conversation;
@@ -70,17 +93,8 @@ export async function applyPlan(tx: Tx, plan: ConversationPlan, messageId: strin
     );
     if (count === 0) throw new ConversationChanged(c.id);
   }
-  if (plan.startDeadlines.length > 0) {
-    await tx.deadline.createMany({ data: plan.startDeadlines.map((d) => ({ ...d, conversationId: c.id })), skipDuplicates: true });
-  }
-  if (plan.meetDeadlines.length > 0) {
-    await tx.deadline.updateMany({
-      where: { conversationId: c.id, deadlineId: { in: plan.meetDeadlines }, metAt: null, cancelledAt: null },
-      data: { metAt: at, metOn: plan.metOn, metByMessageId: messageId },
-    });
-  }
-  if (plan.cancelPending) {
-    await tx.deadline.updateMany({ where: { conversationId: c.id, metAt: null, cancelledAt: null }, data: { cancelledAt: at } });
+  if (plan.startDeadlines.length > 0 || plan.meetDeadlines.length > 0 || plan.cancelPending) {
+    await sql.execute(deadlineChanges, [c.id, JSON.stringify(plan.startDeadlines), plan.meetDeadlines, plan.metOn, messageId, timestamp(at), plan.cancelPending, now]);
   }
 }
 

@@ -17,14 +17,17 @@ interface Unit {
 }
 
 /**
- * Group commit: units of work that arrive together (API sends, inbound deliveries, audit entries)
- * share one transaction, so they share its commit and take the logs' locks once. Each unit runs
- * in a savepoint of its own: one that fails (a refusal, a duplicate) is rolled back alone and its
- * caller gets its own error; its neighbours commit. If the transaction itself fails (the database
- * went away), the batch is tried once more, then every caller of the batch gets that error and
- * retries as it would alone. Units run
- * in the order they arrived, one batch at a time, so the order within a conversation is kept.
- * Each caller is answered when its batch has committed.
+ * Group commit: units of work that arrive together (API sends, inbound deliveries, receipts, audit
+ * entries) share one transaction, so they share its commit and take the logs' locks once. A unit
+ * that fails (a refusal, a duplicate) is undone alone and its caller gets its own error; its
+ * neighbours commit. Failures are rare, so a batch first runs without savepoints (each would cost
+ * a round trip to the database); when a unit fails, the transaction is rolled back and the batch
+ * runs again with a savepoint per unit, where that unit is rolled back alone. If the transaction
+ * itself fails (the database went away), the batch is tried once more, then every caller of the
+ * batch gets that error and retries as it would alone. Units run in the order they arrived, one
+ * batch at a time, so the order within a conversation is kept. Each caller is answered when its
+ * batch has committed. A unit's work may therefore run more than once, always in a transaction
+ * that was rolled back before: it must do nothing outside the transaction it is given.
  */
 export class GroupCommit {
   private queue: Unit[] = [];
@@ -71,14 +74,20 @@ export class GroupCommit {
       return;
     }
     let outcomes: Outcome[] = [];
-    for (let attempt = 1; ; attempt++) {
+    let savepoints = false;
+    for (let attempt = 1; ; ) {
       outcomes = [];
       try {
-        await this.runBatch(batch, outcomes);
+        await this.runBatch(batch, outcomes, savepoints);
         break;
       } catch (error) {
+        // A unit failed in a batch without savepoints: nothing is stored; again, each in its own.
+        if (error instanceof UnitFailed) {
+          savepoints = true;
+          continue;
+        }
         // The transaction failed, not a unit: nothing of the batch is stored; try it again, then give up.
-        if (attempt < this.attempts) continue;
+        if (++attempt <= this.attempts) continue;
         for (const unit of batch) unit.reject(error);
         return;
       }
@@ -90,10 +99,18 @@ export class GroupCommit {
     });
   }
 
-  private async runBatch(batch: Unit[], outcomes: Outcome[]): Promise<void> {
+  private async runBatch(batch: Unit[], outcomes: Outcome[], savepoints: boolean): Promise<void> {
     await this.transaction(async (tx) => {
       const sql = sqlOf(tx);
       for (const [i, unit] of batch.entries()) {
+        if (!savepoints) {
+          try {
+            outcomes[i] = { ok: true, value: await unit.work(tx) };
+          } catch (error) {
+            throw new UnitFailed(error);
+          }
+          continue;
+        }
         // Never released: each name is unique, so a later ROLLBACK TO still undoes only its own
         // unit, and the batch saves a statement per unit.
         await sql.execute(`SAVEPOINT unit_${i}`);
@@ -108,5 +125,12 @@ export class GroupCommit {
         }
       }
     });
+  }
+}
+
+/** A unit of a batch without savepoints failed: the whole transaction rolls back. */
+class UnitFailed extends Error {
+  constructor(readonly unitError: unknown) {
+    super('a unit of the batch failed');
   }
 }

@@ -236,15 +236,15 @@ export class MessageRepository {
    * Returns when the message was created, or null when nothing was marked.
    */
   async markDelivered(id: string, recipient: string, receiptJws: string, at: Date): Promise<Date | null> {
-    // Plain SQL (data/sql.ts): every receipt comes here.
-    const rows = await sqlOf(this.prisma).query<{ createdAt: Date }>(
+    // Plain SQL (data/sql.ts): every receipt comes here, so receipts that arrive together share a commit.
+    const rows = await this.commit((tx) => sqlOf(tx).query<{ createdAt: Date }>(
       `UPDATE "Message" SET "status" = 'delivered', "deliveredAt" = $3::timestamp, "receiptJws" = $4, "reasonCode" = NULL, "reasonDetail" = NULL, "updatedAt" = $5::timestamp
        WHERE "id" = $1 AND "direction" = 'out' AND "toCode" = $2
          -- A dead letter the recipient replayed after signalling retries_exhausted is delivered after all.
          AND ("status" = ANY($6::text[]) OR ("status" = 'rejected' AND "reasonCode" = 'retries_exhausted'))
        RETURNING "createdAt"`,
       [id, recipient, timestamp(at), receiptJws, timestamp(new Date()), awaiting],
-    );
+    ));
     return rows[0]?.createdAt ?? null;
   }
 

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Prisma, Tx } from './db.ts';
 
@@ -25,10 +26,24 @@ const types = {
     oid === pg.types.builtins.TIMESTAMP ? (value: string) => new Date(`${value.replace(' ', 'T')}Z`) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * Statements with parameters are named, so each connection parses and plans them once and then
+ * only binds and executes (pg prepares a named statement on a connection's first use of it). A
+ * name is the hash of the text: one text, one name. A migration that changes a table's columns
+ * while a node runs makes its prepared `SELECT *` fail; nodes are stopped for migrations.
+ */
+const names = new Map<string, string>();
+function statement(text: string, values: unknown[]): pg.QueryConfig {
+  if (values.length === 0) return { text, values, types } as pg.QueryConfig;
+  let name = names.get(text);
+  if (!name) names.set(text, (name = `kb_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`));
+  return { name, text, values, types } as pg.QueryConfig;
+}
+
 function onPg(client: pg.Pool | pg.PoolClient): Sql {
   return {
-    query: async <Row>(text: string, values: unknown[] = []) => (await client.query({ text, values, types })).rows as Row[],
-    execute: async (text, values = []) => (await client.query({ text, values, types })).rowCount ?? 0,
+    query: async <Row>(text: string, values: unknown[] = []) => (await client.query(statement(text, values))).rows as Row[],
+    execute: async (text, values = []) => (await client.query(statement(text, values))).rowCount ?? 0,
   };
 }
 
