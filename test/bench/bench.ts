@@ -4,7 +4,8 @@
 //   1. saturation: BENCH_N notices from BENCH_CONCURRENCY clients, POST accepted → receipt verified;
 //   2. paced: BENCH_RATE notices a second for BENCH_PACED_SECONDS, latency POST → delivered;
 //   3. raw amqplib publish → consume on the same broker, persistent with confirms, same size.
-// Prints its figures, asserts nothing; the last line holds all of them. BENCH_CPU_PROF=<dir> writes
+// After the saturation run it times node-jose's operations one by one and says what share of the
+// nodes' CPU per message they are. Prints its figures, asserts nothing; the last line holds all of them. BENCH_CPU_PROF=<dir> writes
 // each node's CPU profile (--cpu-prof) there.
 import { randomBytes } from 'node:crypto';
 import { openSync, readFileSync } from 'node:fs';
@@ -12,7 +13,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { TestFederation, amqpUrl, eventually } from '../helpers/nodes.ts';
-import { consentRequest, noticeRequest } from '../helpers/messages.ts';
+import jose from 'node-jose';
+import { consentRequest, noticeEnvelope, noticeRequest } from '../helpers/messages.ts';
+import { generateSigningKey, sign, verifyWith, type PublicJwk } from '../../services/gateway/src/crypto/jws.ts';
+import { decryptWith, encryptTo, generateEncryptionKey } from '../../services/gateway/src/crypto/jwe.ts';
 import { createTestDatabase, ensureTemplate } from '../helpers/postgres.ts';
 import { createBrokerUser, deleteBrokerUser, urlFor } from '../../services/gateway/src/amqp/broker-users.ts';
 
@@ -22,6 +26,11 @@ const pacedRate = Number(process.env.BENCH_RATE ?? 100);
 const pacedSeconds = Number(process.env.BENCH_PACED_SECONDS ?? 30);
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+/** CPU seconds (user + system, all threads) a process has used, from /proc. */
+const cpuSeconds = (pid: number | undefined) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+};
 const rssMb = (pid: number | undefined) => {
   try {
     return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
@@ -175,6 +184,32 @@ async function rawRun(bytes: number): Promise<number> {
   return rate;
 }
 
+/**
+ * What node-jose costs per message, measured here one operation at a time on the bench's own keys
+ * and body: a message is signed and encrypted by the sender, decrypted and verified by the
+ * recipient, whose receipt is signed and then verified by the sender.
+ */
+async function joseCost(body: string): Promise<{ perMessageMs: number; text: string }> {
+  const signing = await generateSigningKey('101');
+  const key = { kid: signing.kid, key: signing, publicJwk: signing.toJSON() as PublicJwk };
+  const encryption = await generateEncryptionKey('165');
+  const store = jose.JWK.createKeyStore();
+  await store.add(encryption.toJSON(true));
+  const [verifying, recipient] = [await jose.JWK.asKey(signing.toJSON()), await jose.JWK.asKey(encryption.toJSON())];
+  const envelope = { ...noticeEnvelope('101', '165'), payload: JSON.parse(body).payload };
+  const jws = await sign(key, envelope);
+  const jwe = await encryptTo(recipient, jws);
+  const time = async (work: () => Promise<unknown>) => {
+    for (let i = 0; i < 20; i++) await work();
+    const started = performance.now();
+    for (let i = 0; i < 200; i++) await work();
+    return (performance.now() - started) / 200;
+  };
+  const ms = { sign: await time(() => sign(key, envelope)), verify: await time(() => verifyWith(verifying, jws)), encrypt: await time(() => encryptTo(recipient, jws)), decrypt: await time(() => decryptWith(store, jwe)) };
+  const perMessageMs = 2 * ms.sign + 2 * ms.verify + ms.encrypt + ms.decrypt;
+  return { perMessageMs, text: `sign ${ms.sign.toFixed(2)} ms × 2, verify ${ms.verify.toFixed(2)} ms × 2, encrypt ${ms.encrypt.toFixed(2)} ms, decrypt ${ms.decrypt.toFixed(2)} ms` };
+}
+
 async function main(): Promise<void> {
   await ensureTemplate();
   console.log(`Kommunebro bench: 101 → 165, two compiled node processes on PostgreSQL and RabbitMQ`);
@@ -190,8 +225,15 @@ async function main(): Promise<void> {
     const idleRss = Math.max(rssMb(sender.child.pid), rssMb(receiver.child.pid));
     console.log(`idle: largest node RSS ${idleRss.toFixed(0)} MiB`);
 
+    const cpuBefore = cpuSeconds(sender.child.pid) + cpuSeconds(receiver.child.pid);
     const rate = await saturation(sender, body);
+    const nodeCpuMs = ((cpuSeconds(sender.child.pid) + cpuSeconds(receiver.child.pid) - cpuBefore) * 1000) / total;
     console.log(`saturation: ${total} notices from ${concurrency} clients: ${rate.toFixed(0)} msg/s end to end`);
+    const crypto = await joseCost(body);
+    console.log(
+      `node-jose: ${crypto.perMessageMs.toFixed(1)} ms per message (${crypto.text}) of ${nodeCpuMs.toFixed(1)} ms CPU per message in the two nodes: ${((100 * crypto.perMessageMs) / nodeCpuMs).toFixed(0)} %` +
+        (process.env.KB_JOSE_THREADS ? ` (nodes with KB_JOSE_THREADS=${process.env.KB_JOSE_THREADS})` : ''),
+    );
     const latency = await paced(sender, body);
     console.log(`paced: ${pacedRate} msg/s for ${pacedSeconds} s: POST → delivered p50 ${latency.p50} ms, p99 ${latency.p99} ms`);
     clearInterval(sampler);

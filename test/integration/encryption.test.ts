@@ -30,12 +30,13 @@ async function spyOn(exchange: string, codes: string[]) {
 const segments = (body: string) => body.split('.').map((s) => Buffer.from(s, 'base64url'));
 const json = (segment: Buffer) => JSON.parse(segment.toString('utf8')) as Record<string, any>;
 
-describe('payload encryption between nodes', () => {
+// Once with node-jose on the main thread (the default), once on two worker threads (KB_JOSE_THREADS).
+describe.each([0, 2])('payload encryption between nodes, node-jose on %i worker threads', (threads) => {
   const federation = new TestFederation();
   let spy: Awaited<ReturnType<typeof spyOn>>;
   const probe = new BrokerProbe(federation.exchange, () => federation.brokerUrl('101'));
   beforeAll(async () => {
-    await federation.start(['101', '165'], { extraTrusted: ['161'] });
+    await federation.start(['101', '165'], { extraTrusted: ['161'], env: { KB_JOSE_THREADS: String(threads) } });
     spy = await spyOn(federation.exchange, ['101', '165']);
   }, 60_000);
   afterAll(async () => {
@@ -83,6 +84,8 @@ describe('payload encryption between nodes', () => {
     expect(receipts.map((r) => [r.type, r.payload.messageId]).sort()).toEqual([['receipt', notice.id], ['receipt', admission.id]].sort());
     // The stored evidence is still the signed JWS, not its wrapping.
     expect((await alb().messages.find(notice.id))?.signingKid).toBe(federation.get('101').key.kid);
+    // Sign and encrypt (København), decrypt and verify (Albertslund) ran where configured.
+    for (const node of [kbh(), alb()]) expect(node.jose.completedOnThreads() > 0).toBe(threads > 0);
   });
 
   it('when a message is encrypted to another node\'s key, then Albertslund refuses it as decryption_failed, sends no error signal, and does not know the sender', async () => {

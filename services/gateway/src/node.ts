@@ -11,6 +11,7 @@ import { OutboxRelay } from './amqp/relay.ts';
 import type { InboundStep } from './pipeline/inbound.ts';
 import { OwnKeys } from './crypto/own-keys.ts';
 import { openBody } from './crypto/jwe.ts';
+import { inlineJose, joseOnThreads } from './crypto/jose-threads.ts';
 import { AuditRepository } from './data/audit.ts';
 import { openDatabase, prefetchFor, type Database, type Tx } from './data/db.ts';
 import { GroupCommit } from './data/group-commit.ts';
@@ -102,6 +103,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     handlers: messageHandlers({ municipality: config.municipality, contracts, trust, log, keyOverlapMs: config.keyOverlapMs, schemas, checkpoints }),
     trust,
     ownKeys,
+    jose: config.joseThreads > 0 ? joseOnThreads(config.joseThreads) : inlineJose,
     metrics: createMetrics(config.municipality),
     log,
     tokens,
@@ -181,6 +183,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
       await relay?.stop();
       await consumer.drain();
       await broker.stop();
+      await parts.jose.close();
       await db.close();
       log.info('gateway stopped');
     },

@@ -16,6 +16,7 @@ import type { IdempotencyRepository } from './data/idempotency.ts';
 import type { TokenRepository } from './data/tokens.ts';
 import type { TransactionRunner } from './data/db.ts';
 import type { OwnKeys } from './crypto/own-keys.ts';
+import type { Jose } from './crypto/jose-threads.ts';
 import type { Contracts } from './domain/contracts.ts';
 import type { SchemaRegistry } from './domain/schemas.ts';
 import type { Metrics } from './monitoring/metrics.ts';
@@ -55,6 +56,8 @@ export interface Parts {
   deadLetters?: DeadLetterQueue;
   trust: KeyLifecycle;
   ownKeys: OwnKeys;
+  /** node-jose's sign, verify, encrypt and decrypt for the message path: inline or on worker threads. */
+  jose: Jose;
   metrics: Metrics;
   log: Logger;
   now: () => Date;

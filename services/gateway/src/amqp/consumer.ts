@@ -48,7 +48,7 @@ export class InboundConsumer {
    * and queued behind its conversation in the order the deliveries came.
    */
   handle = (delivery: Delivery, ack: () => void): void => {
-    const opened = openBody(() => this.deps.ownKeys.decryptionKeys(), delivery.content);
+    const opened = openBody(() => this.deps.ownKeys.decryptionKeys(), delivery.content, this.deps.jose.decrypt);
     opened.catch(() => undefined); // a refusal is the pipeline's to report, when it awaits this
     const queued = this.ordering.then(async () => {
       const key = await conversationKey(opened);

@@ -1,5 +1,4 @@
-import { sign } from '../crypto/jws.ts';
-import { encryptTo } from '../crypto/jwe.ts';
+import type { SigningKey } from '../crypto/jws.ts';
 import { isSignal } from '../domain/envelope.ts';
 import { isPermanent, type Refusal, type RefusalCode } from '../domain/errors.ts';
 import { routingKeyFor } from '../config/broker-names.ts';
@@ -7,7 +6,7 @@ import type { Parts } from '../parts.ts';
 import type { Broker } from './broker.ts';
 
 type OutboxItem = Awaited<ReturnType<Parts['outbox']['pending']>>[number];
-type Deps = Pick<Parts, 'outbox' | 'ownKeys' | 'trust' | 'audit' | 'metrics' | 'log' | 'now'>;
+type Deps = Pick<Parts, 'outbox' | 'ownKeys' | 'trust' | 'jose' | 'audit' | 'metrics' | 'log' | 'now'>;
 
 /**
  * Outbox relay: signs queued envelopes (JWS ES256), encrypts every one but receipts and error
@@ -99,11 +98,11 @@ export class OutboxRelay {
    * personal data and must stay readable by a sender that cannot decrypt yet). The signed JWS is
    * what the message keeps as its evidence; the JWE is only its wrapping on the broker.
    */
-  private async seal(item: OutboxItem, signingKey: Parameters<typeof sign>[0]): Promise<{ jws: string; body: string } | { refused: Refusal }> {
-    const jws = await sign(signingKey, item.envelope);
+  private async seal(item: OutboxItem, signingKey: SigningKey): Promise<{ jws: string; body: string } | { refused: Refusal }> {
+    const jws = await this.deps.jose.sign(signingKey, item.envelope);
     if (isSignal(item.envelope.type)) return { jws, body: jws };
     try {
-      return { jws, body: await encryptTo(await this.deps.trust.encryptionKeyFor(item.envelope.to), jws) };
+      return { jws, body: await this.deps.jose.encrypt(await this.deps.trust.encryptionKeyFor(item.envelope.to), jws) };
     } catch (error) {
       if (isPermanent(error)) return { refused: error };
       throw error;

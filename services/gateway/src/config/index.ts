@@ -56,6 +56,8 @@ export interface NodeConfig {
   maxMessageBytes: number;
   /** PostgreSQL connections per node (KB_DB_POOL_SIZE); the inbound prefetch follows it. */
   dbPoolSize: number;
+  /** Worker threads for signing, verifying and encryption (KB_JOSE_THREADS); 0: inline. */
+  joseThreads: number;
   /** Group commit (data/group-commit.ts): stores per transaction, and how long the first waits for company. */
   groupCommitMax: number;
   groupCommitWaitMs: number;
@@ -186,6 +188,7 @@ export function loadConfig(env: Env = process.env): NodeConfig {
     groupCommitMax: integer(env, 'KB_GROUP_COMMIT_MAX', 64, 1, 1000),
     groupCommitWaitMs: integer(env, 'KB_GROUP_COMMIT_WAIT_MS', 2, 0, 1000),
     dbPoolSize: integer(env, 'KB_DB_POOL_SIZE', 10, 3, 1000),
+    joseThreads: integer(env, 'KB_JOSE_THREADS', 0, 0, 64),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     console: loadConsoleConfig(env),
   };

@@ -91,10 +91,15 @@ export interface OpenedBody {
 
 /**
  * A JWE (five segments) decrypts with one of our encryption keys to the sender's JWS; anything
- * else is taken as it is, for the JWS checks to judge. Throws `decryption_failed`.
+ * else is taken as it is, for the JWS checks to judge. Throws `decryption_failed`. `decrypt`:
+ * decryptWith inline, or the node's JOSE threads (crypto/jose-threads.ts).
  */
-export async function openBody(ownDecryptionKeys: () => Promise<jose.JWK.KeyStore>, body: Buffer): Promise<OpenedBody> {
+export async function openBody(
+  ownDecryptionKeys: () => Promise<jose.JWK.KeyStore>,
+  body: Buffer,
+  decrypt: (keys: jose.JWK.KeyStore, text: string) => Promise<string> = decryptWith,
+): Promise<OpenedBody> {
   const text = body.toString('utf8').trim();
   if (!isCompactJwe(text)) return { jws: text, encrypted: false };
-  return { jws: (await decryptWith(await ownDecryptionKeys(), text)).trim(), encrypted: true };
+  return { jws: (await decrypt(await ownDecryptionKeys(), text)).trim(), encrypted: true };
 }

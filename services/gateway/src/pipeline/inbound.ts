@@ -2,7 +2,7 @@
 // docs/PROTOCOL.md), next to the refusal and failure paths that settle them.
 import type jose from 'node-jose';
 import { brokerUserName } from '../config/broker-names.ts';
-import { parseCompactJws, verifyWith } from '../crypto/jws.ts';
+import { parseCompactJws } from '../crypto/jws.ts';
 import { openBody, type OpenedBody } from '../crypto/jwe.ts';
 import { maskCpr } from '../domain/cpr.ts';
 import { Refusal } from '../domain/errors.ts';
@@ -14,7 +14,7 @@ import type { ConsentEntryInput } from '../data/consents.ts';
 import type { Parts } from '../parts.ts';
 import { runSteps, type Step } from './steps.ts';
 
-export type InboundDeps = Pick<Parts, 'municipality' | 'settings' | 'schemas' | 'contracts' | 'trust' | 'messages' | 'conversations' | 'consents' | 'outbox' | 'audit' | 'handlers' | 'metrics' | 'log' | 'now' | 'events' | 'nudgeRelay' | 'ownKeys'>;
+export type InboundDeps = Pick<Parts, 'municipality' | 'settings' | 'schemas' | 'contracts' | 'trust' | 'messages' | 'conversations' | 'consents' | 'outbox' | 'audit' | 'handlers' | 'metrics' | 'log' | 'now' | 'events' | 'nudgeRelay' | 'ownKeys' | 'jose'>;
 
 export interface InboundDelivery {
   body: Buffer;
@@ -83,7 +83,7 @@ const limitSize: Step<InboundContext, InboundDeps> = (ctx, deps) => {
  * is known to have sent it, so no error signal goes back: there is no authentic sender to tell.
  */
 const decrypt: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
-  const opened = await (ctx.delivery.opened ?? openBody(() => deps.ownKeys.decryptionKeys(), ctx.delivery.body));
+  const opened = await (ctx.delivery.opened ?? openBody(() => deps.ownKeys.decryptionKeys(), ctx.delivery.body, deps.jose.decrypt));
   ctx.jws = opened.jws;
   ctx.encrypted = opened.encrypted;
 };
@@ -102,7 +102,7 @@ const findSenderKey: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
 
 /** The signature verifies with that key alone; from here on the claims are the verified ones. */
 const verifySignature: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
-  const verified = await verifyWith(ctx.key!, ctx.jws!);
+  const verified = await deps.jose.verify(ctx.key!, ctx.jws!);
   ctx.verified = verified;
   // Depth, size and text jsonb can store, before anything else reads the claims (domain/input-limits.ts).
   assertWithinLimits(verified);
