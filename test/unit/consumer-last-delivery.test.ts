@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { InboundConsumer } from '../../services/gateway/src/amqp/consumer.ts';
+import { inlineJose } from '../../services/gateway/src/crypto/jose-threads.ts';
 import { quorumDeliveryLimit } from '../../services/gateway/src/config/broker-names.ts';
 import { newEnvelope } from '../../services/gateway/src/domain/envelope.ts';
 import { createMetrics } from '../../services/gateway/src/monitoring/metrics.ts';
@@ -14,6 +15,7 @@ async function settleOnce(deliveryCount: number) {
   const deps = {
     municipality: '165',
     ownKeys: { decryptionKeys: async () => undefined },
+    jose: inlineJose,
     outbox: { enqueue: async (kind: string, e: { payload: { code: unknown } }) => void signals.push({ kind, code: e.payload.code }) },
     audit: { record: async () => undefined },
     metrics: createMetrics('165'),
