@@ -74,7 +74,8 @@ export class ReferencePartner {
     const { options } = this;
     this.brokerUser = decodeURIComponent(new URL(options.amqpUrl).username) || 'guest';
     await this.refreshJwks();
-    this.connection = await amqp.connect(options.amqpUrl);
+    // Nagle off: amqplib writes a publish as several frames, which Nagle would hold for the broker's delayed ACK.
+    this.connection = await amqp.connect(options.amqpUrl, { noDelay: true });
     this.publisher = await this.connection.createConfirmChannel();
     this.publisher.on('return', (m: amqp.Message) => this.returned.add(m.properties.messageId as string));
     const consumer = await this.connection.createChannel();

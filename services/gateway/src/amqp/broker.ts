@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import amqp from 'amqplib';
 import type { Logger } from 'pino';
 import { queueArguments, type BrokerNames, type QueueType } from '../config/broker-names.ts';
-import { brokerAddress } from './connect.ts';
+import { brokerAddress, socketOptions } from './connect.ts';
 
 export { brokerNames, routingKeyFor, type BrokerNames } from '../config/broker-names.ts';
 export { connectToAny } from './connect.ts';
@@ -63,7 +63,7 @@ export class Broker extends EventEmitter {
     if (this.stopped) return;
     const url = this.urls[this.next % this.urls.length]!;
     try {
-      const connection = await amqp.connect(url, { timeout: 10_000, clientProperties: { connection_name: this.names.inbox } });
+      const connection = await amqp.connect(url, { ...socketOptions, clientProperties: { connection_name: this.names.inbox } });
       connection.on('error', (error) => this.log.warn({ err: error.message }, 'broker connection error'));
       connection.on('close', () => this.lost('connection closed'));
       const publisher = await connection.createConfirmChannel();
