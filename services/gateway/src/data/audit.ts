@@ -3,7 +3,7 @@ import { entryHash, genesisHash, verifyChain, type ChainReport } from './hash-ch
 import type { CheckpointAnchor } from '../domain/checkpoint.ts';
 import { auditEntryContent } from '../domain/chain-hash.ts';
 import { currentRequestId } from '../monitoring/request-context.ts';
-import { chainAppended, chainHead, json, sqlOf, timestamp } from './sql.ts';
+import { chainAppended, chainHead, sqlOf, timestamp } from './sql.ts';
 
 export type { Tx };
 
@@ -23,8 +23,25 @@ type Row = Awaited<ReturnType<Prisma['auditEntry']['findFirstOrThrow']>>;
 
 const content = auditEntryContent;
 
-/** Appends inside the caller's transaction, so the entry commits with what it records. */
-export async function appendAudit(tx: Tx, event: AuditEvent, at = new Date()): Promise<void> {
+/** The columns of an audit entry as a JSON row, for `jsonb_to_recordset` (see `auditRowsInsert`). */
+export interface AuditRow {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  outcome: string;
+  code: string | null;
+  messageId: string | null;
+  detail: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+/**
+ * The next entry of the chain, linked and hashed, for the caller to insert in this transaction
+ * (the chain head moves on now: if the insert fails, so does the transaction or its savepoint).
+ */
+export async function nextAuditRow(tx: Tx, event: AuditEvent, at = new Date()): Promise<AuditRow> {
   const last = await chainHead(tx, 'AuditEntry', auditLock);
   // An entry made while serving an HTTP request names it (http/access-log.ts), inside the hashed detail.
   const requestId = currentRequestId();
@@ -32,12 +49,19 @@ export async function appendAudit(tx: Tx, event: AuditEvent, at = new Date()): P
   const entry = { ...event, detail, seq: (last?.seq ?? 0) + 1, at: new Date(at.getTime()) };
   const prevHash = last?.hash ?? genesisHash;
   const hash = entryHash(content(entry), prevHash);
-  await sqlOf(tx).execute(
-    `INSERT INTO "AuditEntry" ("seq", "at", "actor", "action", "outcome", "code", "messageId", "detail", "prevHash", "hash")
-     VALUES ($1, $2::timestamp, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)`,
-    [entry.seq, timestamp(entry.at), entry.actor, entry.action, entry.outcome, entry.code ?? null, entry.messageId ?? null, json(detail), prevHash, hash],
-  );
   chainAppended(tx, 'AuditEntry', { seq: entry.seq, hash });
+  return { seq: entry.seq, at: timestamp(entry.at)!, actor: entry.actor, action: entry.action, outcome: entry.outcome, code: entry.code ?? null, messageId: entry.messageId ?? null, detail: detail ?? null, prevHash, hash };
+}
+
+/** Inserts the audit rows of `$<n>` (a JSON array of AuditRow), as a statement or a CTE part. */
+export const auditRowsInsert = (n: number) => `INSERT INTO "AuditEntry" ("seq", "at", "actor", "action", "outcome", "code", "messageId", "detail", "prevHash", "hash")
+  SELECT "seq", "at", "actor", "action", "outcome", "code", "messageId", "detail", "prevHash", "hash"
+  FROM jsonb_to_recordset($${n}::jsonb) AS r("seq" int, "at" timestamp, "actor" text, "action" text, "outcome" text, "code" text, "messageId" text, "detail" jsonb, "prevHash" text, "hash" text)`;
+
+/** Appends inside the caller's transaction, so the entry commits with what it records. */
+export async function appendAudit(tx: Tx, event: AuditEvent, at = new Date()): Promise<void> {
+  const row = await nextAuditRow(tx, event, at);
+  await sqlOf(tx).execute(auditRowsInsert(1), [JSON.stringify([row])]);
 }
 
 const toEvent = (r: Row): AuditEvent & { seq: number; at: string } => ({

@@ -3,7 +3,7 @@ import type { Consent, ConsentGiven, ConsentWithdrawal } from '../domain/consent
 import type { Prisma } from './db.ts';
 import type { Tx } from './audit.ts';
 import { entryHash, genesisHash, verifyChain, type ChainReport } from './hash-chain.ts';
-import { chainAppended, chainHead, json, sqlOf, timestamp } from './sql.ts';
+import { chainAppended, chainHead, sqlOf, timestamp } from './sql.ts';
 
 export type ConsentEntryKind = 'given' | 'withdrawn' | 'received' | 'withdrawal-received';
 
@@ -52,18 +52,38 @@ const toEntry = (r: Row): ConsentEntry => ({
   body: r.body as Record<string, unknown>,
 });
 
-/** Appends inside the caller's transaction; entries are never edited (the database refuses it). */
-export async function appendConsentEntry(tx: Tx, input: ConsentEntryInput, at = new Date()): Promise<ConsentEntry> {
+/** The columns of a consent entry as a JSON row, for `jsonb_to_recordset` (see `consentRowsInsert`). */
+export interface ConsentRow {
+  seq: number;
+  at: string;
+  kind: ConsentEntryKind;
+  consentId: string;
+  cpr: string | null;
+  body: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** The next entry of the chain, linked and hashed, for the caller to insert in this transaction (see nextAuditRow). */
+export async function nextConsentRow(tx: Tx, input: ConsentEntryInput, at = new Date()): Promise<ConsentRow> {
   const last = await chainHead(tx, 'ConsentEntry', consentLock);
   const entry = { ...input, cpr: input.cpr ?? null, seq: (last?.seq ?? 0) + 1, at: new Date(at.getTime()) };
   const prevHash = last?.hash ?? genesisHash;
   const hash = entryHash(content(entry), prevHash);
-  await sqlOf(tx).execute(
-    `INSERT INTO "ConsentEntry" ("seq", "at", "kind", "consentId", "cpr", "body", "prevHash", "hash") VALUES ($1, $2::timestamp, $3, $4, $5, $6::jsonb, $7, $8)`,
-    [entry.seq, timestamp(entry.at), entry.kind, entry.consentId, entry.cpr, json(input.body), prevHash, hash],
-  );
   chainAppended(tx, 'ConsentEntry', { seq: entry.seq, hash });
-  return { ...entry, at: entry.at.toISOString() };
+  return { seq: entry.seq, at: timestamp(entry.at)!, kind: entry.kind, consentId: entry.consentId, cpr: entry.cpr, body: input.body, prevHash, hash };
+}
+
+/** Inserts the consent rows of `$<n>` (a JSON array of ConsentRow), as a statement or a CTE part. */
+export const consentRowsInsert = (n: number) => `INSERT INTO "ConsentEntry" ("seq", "at", "kind", "consentId", "cpr", "body", "prevHash", "hash")
+  SELECT "seq", "at", "kind", "consentId", "cpr", "body", "prevHash", "hash"
+  FROM jsonb_to_recordset($${n}::jsonb) AS r("seq" int, "at" timestamp, "kind" text, "consentId" text, "cpr" text, "body" jsonb, "prevHash" text, "hash" text)`;
+
+/** Appends inside the caller's transaction; entries are never edited (the database refuses it). */
+export async function appendConsentEntry(tx: Tx, input: ConsentEntryInput, at = new Date()): Promise<ConsentEntry> {
+  const row = await nextConsentRow(tx, input, at);
+  await sqlOf(tx).execute(consentRowsInsert(1), [JSON.stringify([row])]);
+  return { kind: row.kind, consentId: row.consentId, cpr: row.cpr, body: row.body, seq: row.seq, at: new Date(row.at).toISOString() };
 }
 
 export class ConsentRepository {

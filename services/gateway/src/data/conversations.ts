@@ -1,6 +1,6 @@
 import type { ConversationPlan, ConversationState } from '../domain/conversation.ts';
-import type { Prisma, Tx } from './db.ts';
-import { isUniqueViolation, json, sqlOf, timestamp } from './sql.ts';
+import type { Prisma } from './db.ts';
+import { json, sqlOf, timestamp } from './sql.ts';
 
 export interface DeadlineRecord {
   conversationId: string;
@@ -47,55 +47,47 @@ export class ConversationChanged extends Error {
 }
 
 /**
- * The deadlines a plan starts, meets or cancels, as one statement over a JSON list (plain SQL,
- * data/sql.ts): `$1` conversation, `$2` deadlines to start, `$3` ids met, `$4` day met, `$5`
- * message that met them, `$6` when, `$7` cancel the pending ones, `$8` now. The parts see one
- * snapshot, so a deadline started here is written as it ends up (met by this same message, or
- * cancelled by a message that closes the conversation), and one met here is not also cancelled.
+ * A planned conversation change as parts of one statement (plain SQL, data/sql.ts): the statement
+ * that stores its message (data/messages.ts) runs them. Parameters from `$<first>` on, in the order
+ * of `planValues`. `changed` counts the conversation rows created or moved: 0 means another message
+ * changed the conversation since planning. The parts see one snapshot, so a deadline started here
+ * is written as it ends up (met by this same message, or cancelled by a message that closes the
+ * conversation), and one met here is not also cancelled.
  */
-const deadlineChanges = `WITH started AS (
+export function planParts(first: number): { ctes: string; changed: string } {
+  const [id, model, state, roles, agreementId, isNew, previousState, starts, met, metOn, messageId, at, cancel, now] = Array.from({ length: 14 }, (_, i) => `$${first + i}`);
+  const isMet = `d."deadlineId" = ANY(${met}::text[])`;
+  const ctes = `created AS (
+    INSERT INTO "Conversation" ("id", "model", "state", "roles", "agreementId", "createdAt", "updatedAt")
+    SELECT ${id}, ${model}, ${state}, ${roles}::jsonb, ${agreementId}, ${now}::timestamp, ${now}::timestamp WHERE ${isNew}::boolean
+    ON CONFLICT ("id") DO NOTHING RETURNING 1),
+  moved AS (
+    UPDATE "Conversation" SET "state" = ${state}, "roles" = ${roles}::jsonb, "agreementId" = ${agreementId}, "updatedAt" = ${now}::timestamp
+    WHERE NOT ${isNew}::boolean AND "id" = ${id} AND "state" = ${previousState} RETURNING 1),
+  started AS (
     INSERT INTO "Deadline" ("conversationId", "deadlineId", "kind", "title", "reference", "startOn", "dueOn", "metAt", "metOn", "metByMessageId", "cancelledAt", "createdAt")
-    SELECT $1, d."deadlineId", d."kind", d."title", d."reference", d."startOn", d."dueOn",
-      CASE WHEN d."deadlineId" = ANY($3::text[]) THEN $6::timestamp END,
-      CASE WHEN d."deadlineId" = ANY($3::text[]) THEN $4 END,
-      CASE WHEN d."deadlineId" = ANY($3::text[]) THEN $5 END,
-      CASE WHEN $7::boolean AND NOT (d."deadlineId" = ANY($3::text[])) THEN $6::timestamp END,
-      $8::timestamp
-    FROM jsonb_to_recordset($2::jsonb) AS d("deadlineId" text, "kind" text, "title" text, "reference" text, "startOn" text, "dueOn" text)
+    SELECT ${id}, d."deadlineId", d."kind", d."title", d."reference", d."startOn", d."dueOn",
+      CASE WHEN ${isMet} THEN ${at}::timestamp END, CASE WHEN ${isMet} THEN ${metOn} END, CASE WHEN ${isMet} THEN ${messageId} END,
+      CASE WHEN ${cancel}::boolean AND NOT ${isMet} THEN ${at}::timestamp END, ${now}::timestamp
+    FROM jsonb_to_recordset(${starts}::jsonb) AS d("deadlineId" text, "kind" text, "title" text, "reference" text, "startOn" text, "dueOn" text)
     ON CONFLICT ("conversationId", "deadlineId") DO NOTHING),
   met AS (
-    UPDATE "Deadline" SET "metAt" = $6::timestamp, "metOn" = $4, "metByMessageId" = $5
-    WHERE "conversationId" = $1 AND "deadlineId" = ANY($3::text[]) AND "metAt" IS NULL AND "cancelledAt" IS NULL)
-  UPDATE "Deadline" SET "cancelledAt" = $6::timestamp
-  WHERE $7::boolean AND "conversationId" = $1 AND "metAt" IS NULL AND "cancelledAt" IS NULL AND NOT ("deadlineId" = ANY($3::text[]))`;
+    UPDATE "Deadline" SET "metAt" = ${at}::timestamp, "metOn" = ${metOn}, "metByMessageId" = ${messageId}
+    WHERE "conversationId" = ${id} AND "deadlineId" = ANY(${met}::text[]) AND "metAt" IS NULL AND "cancelledAt" IS NULL),
+  cancelled AS (
+    UPDATE "Deadline" SET "cancelledAt" = ${at}::timestamp
+    WHERE ${cancel}::boolean AND "conversationId" = ${id} AND "metAt" IS NULL AND "cancelledAt" IS NULL AND NOT ("deadlineId" = ANY(${met}::text[])))`;
+  return { ctes, changed: '(SELECT count(*) FROM created) + (SELECT count(*) FROM moved)' };
+}
 
-/** Applies a planned conversation change inside the transaction that stores its message. */
-export async function applyPlan(tx: Tx, plan: ConversationPlan, messageId: string, at: Date): Promise<void> {
+/** The values of `planParts`; without a plan, the parts change nothing. */
+export function planValues(plan: ConversationPlan | undefined, messageId: string, at: Date, now: string): unknown[] {
+  if (!plan) return [messageId, '', '', '{}', null, false, null, '[]', [], null, messageId, timestamp(at), false, now];
   const c = plan.conversation;
-  // Plain SQL (data/sql.ts): every message moves its conversation.
-  const sql = sqlOf(tx);
-  const now = timestamp(new Date());
-  if (plan.isNew) {
-    try {
-      await sql.execute(
-        `INSERT INTO "Conversation" ("id", "model", "state", "roles", "agreementId", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4::jsonb, $5, $6::timestamp, $6::timestamp)`,
-        [c.id, c.model, c.state, json(c.roles), c.agreementId ?? null, now],
-      );
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new ConversationChanged(c.id);
-      throw error;
-    }
-  } else {
-    // Optimistic check: another message of this conversation may have been stored since planning.
-    const count = await sql.execute(
-      `UPDATE "Conversation" SET "state" = $3, "roles" = $4::jsonb, "agreementId" = $5, "updatedAt" = $6::timestamp WHERE "id" = $1 AND "state" = $2`,
-      [c.id, plan.previousState!, c.state, json(c.roles), c.agreementId ?? null, now],
-    );
-    if (count === 0) throw new ConversationChanged(c.id);
-  }
-  if (plan.startDeadlines.length > 0 || plan.meetDeadlines.length > 0 || plan.cancelPending) {
-    await sql.execute(deadlineChanges, [c.id, JSON.stringify(plan.startDeadlines), plan.meetDeadlines, plan.metOn, messageId, timestamp(at), plan.cancelPending, now]);
-  }
+  return [
+    c.id, c.model, c.state, json(c.roles), c.agreementId ?? null, plan.isNew, plan.previousState, JSON.stringify(plan.startDeadlines),
+    plan.meetDeadlines, plan.metOn, messageId, timestamp(at), plan.cancelPending, now,
+  ];
 }
 
 export class ConversationRepository {

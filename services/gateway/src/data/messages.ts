@@ -2,10 +2,9 @@
 import type { ConversationPlan } from '../domain/conversation.ts';
 import type { Envelope } from '../domain/envelope.ts';
 import { Refusal } from '../domain/errors.ts';
-import { applyPlan } from './conversations.ts';
-import { appendConsentEntry, type ConsentEntryInput } from './consents.ts';
-import type { AuditEvent } from './audit.ts';
-import { appendAudit } from './audit.ts';
+import { ConversationChanged, planParts, planValues } from './conversations.ts';
+import { consentRowsInsert, nextConsentRow, type ConsentEntryInput } from './consents.ts';
+import { auditRowsInsert, nextAuditRow, type AuditEvent } from './audit.ts';
 import type { Prisma, Tx } from './db.ts';
 import { isUniqueViolation, json, sqlOf, timestamp } from './sql.ts';
 
@@ -88,28 +87,52 @@ function toRecord(row: Row): MessageRecord {
   };
 }
 
+const storeParts = planParts(20);
+
 /**
- * The message row and its outbox row in one statement (plain SQL, data/sql.ts). `queued` is what
- * the outbox will send: the message itself, or the receipt for an inbound one.
+ * The message, its outbox row (the message itself, or the receipt for an inbound one), its
+ * conversation change and deadlines: one statement (plain SQL, data/sql.ts), so a message costs
+ * the database one round trip for them. Another message that changed the conversation since
+ * planning makes it throw ConversationChanged; the transaction (or its savepoint) is then undone.
  */
-async function insertWithOutbox(
+const storeStatement = `WITH m AS (
+    INSERT INTO "Message" ("id", "direction", "type", "fromCode", "toCode", "conversationId", "inReplyTo", "consentId", "payload", "status", "jws", "signingKid", "receivedAt", "createdAt", "updatedAt")
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13::timestamp, $14::timestamp, $15::timestamp) RETURNING "id"),
+  o AS (
+    INSERT INTO "OutboxEntry" ("kind", "messageId", "toCode", "envelope", "createdAt") SELECT $16, $17, $18, $19::jsonb, $15::timestamp FROM m),
+  ${storeParts.ctes}
+  SELECT ${storeParts.changed} AS "changed"`;
+
+async function storeMessage(
   tx: Tx,
   e: Envelope,
   message: { direction: Direction; status: MessageStatus; jws?: string; receivedAt?: Date; signingKid?: string },
   queued: { kind: string; envelope: Envelope },
+  plan: ConversationPlan | undefined,
 ): Promise<void> {
-  const now = timestamp(new Date());
-  await sqlOf(tx).execute(
-    `WITH m AS (
-       INSERT INTO "Message" ("id", "direction", "type", "fromCode", "toCode", "conversationId", "inReplyTo", "consentId", "payload", "status", "jws", "signingKid", "receivedAt", "createdAt", "updatedAt")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13::timestamp, $14::timestamp, $15::timestamp) RETURNING "id")
-     INSERT INTO "OutboxEntry" ("kind", "messageId", "toCode", "envelope", "createdAt") SELECT $16, $17, $18, $19::jsonb, $15::timestamp FROM m`,
-    [
-      e.id, message.direction, e.type, e.from, e.to, e.conversationId, e.inReplyTo ?? null, e.consentId ?? null, json(e.payload), message.status,
-      message.jws ?? null, message.signingKid ?? null, timestamp(message.receivedAt), timestamp(new Date(e.createdAt)), now,
-      queued.kind, queued.envelope.id, queued.envelope.to, json(queued.envelope),
-    ],
-  );
+  const now = timestamp(new Date())!;
+  const [row] = await sqlOf(tx).query<{ changed: number | string | bigint }>(storeStatement, [
+    e.id, message.direction, e.type, e.from, e.to, e.conversationId, e.inReplyTo ?? null, e.consentId ?? null, json(e.payload), message.status,
+    message.jws ?? null, message.signingKid ?? null, timestamp(message.receivedAt), timestamp(new Date(e.createdAt)), now,
+    queued.kind, queued.envelope.id, queued.envelope.to, json(queued.envelope),
+    ...planValues(plan, e.id, new Date(e.createdAt), now),
+  ]);
+  if (plan && Number(row!.changed) !== 1) throw new ConversationChanged(plan.conversation.id);
+}
+
+/**
+ * The log entries of a stored message in one statement: consent entries, then the audit entry
+ * (in that order each transaction takes the logs' locks, data/sql.ts `chainHead`).
+ */
+async function appendLogs(tx: Tx, consentEntries: ConsentEntryInput[], consentAt: Date, audit?: AuditEvent): Promise<void> {
+  const consents = [];
+  for (const entry of consentEntries) consents.push(await nextConsentRow(tx, entry, consentAt));
+  const audits = audit ? [await nextAuditRow(tx, audit)] : [];
+  if (consents.length === 0) {
+    if (audits.length > 0) await sqlOf(tx).execute(auditRowsInsert(1), [JSON.stringify(audits)]);
+    return;
+  }
+  await sqlOf(tx).execute(`WITH c AS (${consentRowsInsert(1)}) ${auditRowsInsert(2)}`, [JSON.stringify(consents), JSON.stringify(audits)]);
 }
 
 /** What `storeOutbound` stored, without reading it back. */
@@ -134,11 +157,10 @@ export class MessageRepository {
    */
   async storeOutbound(envelope: Envelope, audit?: AuditEvent, plan?: ConversationPlan, within?: WithinStore): Promise<MessageRecord> {
     return this.commit(async (tx) => {
-      await insertWithOutbox(tx, envelope, { direction: 'out', status: 'queued' }, { kind: 'message', envelope });
-      if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
+      await storeMessage(tx, envelope, { direction: 'out', status: 'queued' }, { kind: 'message', envelope }, plan);
       if (within) await within(tx);
       // Last: appending takes the log's lock, held until commit, so keep that stretch short.
-      if (audit) await appendAudit(tx, audit);
+      await appendLogs(tx, [], new Date(), audit);
       return queuedRecord(envelope);
     });
   }
@@ -158,12 +180,10 @@ export class MessageRepository {
   ): Promise<boolean> {
     try {
       await this.commit(async (tx) => {
-        await insertWithOutbox(tx, envelope, { direction: 'in', status: 'accepted', jws, receivedAt: now, signingKid: extras.signingKid }, { kind: 'receipt', envelope: receipt });
-        if (plan) await applyPlan(tx, plan, envelope.id, new Date(envelope.createdAt));
+        await storeMessage(tx, envelope, { direction: 'in', status: 'accepted', jws, receivedAt: now, signingKid: extras.signingKid }, { kind: 'receipt', envelope: receipt }, plan);
         if (extras.within) await extras.within(tx);
-        // Last, always consent log before audit log: appending takes each log's lock until commit.
-        for (const entry of extras.consentEntries) await appendConsentEntry(tx, entry, now);
-        await appendAudit(tx, audit);
+        // Last: appending takes each log's lock until commit.
+        await appendLogs(tx, extras.consentEntries, now, audit);
       });
       return true;
     } catch (error) {
