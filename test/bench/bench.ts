@@ -5,7 +5,9 @@
 //   2. paced: BENCH_RATE notices a second for BENCH_PACED_SECONDS, latency POST → delivered;
 //   3. raw amqplib publish → consume on the same broker, persistent with confirms, same size.
 // Prints its figures, asserts nothing; the last line holds all of them. BENCH_CPU_PROF=<dir> writes
-// each node's CPU profile (--cpu-prof) there.
+// each node's CPU profile (--cpu-prof) there. Nodes start as in production (runtime-flags.ts);
+// BENCH_NODE_ARGS adds node options to compare (a later flag wins: "--max-semi-space-size=0
+// --max-old-space-size=0" are V8's defaults), and MALLOC_ARENA_MAX in the environment overrides.
 import { randomBytes } from 'node:crypto';
 import { openSync, readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +17,7 @@ import { TestFederation, amqpUrl, eventually } from '../helpers/nodes.ts';
 import { consentRequest, noticeRequest } from '../helpers/messages.ts';
 import { createTestDatabase, ensureTemplate } from '../helpers/postgres.ts';
 import { createBrokerUser, deleteBrokerUser, urlFor } from '../../services/gateway/src/amqp/broker-users.ts';
+import { nodeEnv, nodeFlags } from '../../services/gateway/src/runtime-flags.ts';
 
 const total = Number(process.env.BENCH_N ?? 2000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -46,8 +49,9 @@ async function startNode(federation: TestFederation, code: string): Promise<Benc
   const port = 20000 + Math.floor(Math.random() * 20000);
   const token = `bench-${code}-token-${randomBytes(8).toString('hex')}`;
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, 'dist/gateway/src/main.js'], {
+  const child = spawn(process.execPath, [...profile, ...nodeFlags, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/gateway/src/main.js'], {
     env: {
+      ...nodeEnv,
       ...process.env,
       KB_MUNICIPALITY: code,
       PORT: String(port),
