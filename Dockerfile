@@ -14,7 +14,7 @@ RUN npx prisma generate && npm run build
 # Runtime stage: production dependencies only (no TypeScript, no tsx, no test tools), compiled
 # JavaScript, the data files the node reads, and an unprivileged user.
 FROM node:20-bookworm-slim AS runtime
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 CHECKPOINT_DISABLE=1 PRISMA_HIDE_UPDATE_MESSAGE=1
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 CHECKPOINT_DISABLE=1 PRISMA_HIDE_UPDATE_MESSAGE=1 MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
@@ -33,5 +33,6 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
   CMD ["node", "dist/gateway/src/cli/healthcheck.js"]
 # The node, with its own database role. Migrations are the owner's step, run before it (and after
 # every upgrade) from the same image with the owner's URL: `node dist/gateway/src/setup-database.js`
-# (docker-compose.yml: the migrate-<code> jobs; docs/OPERATIONS.md, "Database roles").
-CMD ["node", "dist/gateway/src/main.js"]
+# (docker-compose.yml: the migrate-<code> jobs; docs/OPERATIONS.md, "Database roles"). The heap flags and
+# MALLOC_ARENA_MAX above: services/gateway/src/runtime-flags.ts (docs/OPERATIONS.md, "Memory").
+CMD ["node", "--max-semi-space-size=2", "--max-old-space-size=512", "dist/gateway/src/main.js"]

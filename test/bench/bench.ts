@@ -5,10 +5,13 @@
 //   2. paced: BENCH_RATE notices a second for BENCH_PACED_SECONDS, latency POST → delivered;
 //   3. raw amqplib publish → consume on the same broker, persistent with confirms, same size.
 // After the saturation run it times node-jose's operations one by one and says what share of the
-// nodes' CPU per message they are. Prints its figures, asserts nothing; the last line holds all of them. BENCH_CPU_PROF=<dir> writes
-// each node's CPU profile (--cpu-prof) there.
+// nodes' CPU per message they are. Prints its figures, asserts nothing; the last line holds all of
+// them. BENCH_CPU_PROF=<dir> writes each node's CPU profile (--cpu-prof) there. Nodes start as in
+// production (runtime-flags.ts); BENCH_NODE_ARGS adds node options to compare (a later flag wins:
+// "--max-semi-space-size=0 --max-old-space-size=0" are V8's defaults), and MALLOC_ARENA_MAX in the
+// environment overrides.
 import { randomBytes } from 'node:crypto';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import amqp from 'amqplib';
@@ -20,6 +23,8 @@ import { generateSigningKey, sign, verifyWith, type PublicJwk } from '../../serv
 import { decryptWith, encryptTo, generateEncryptionKey } from '../../services/gateway/src/crypto/jwe.ts';
 import { createTestDatabase, ensureTemplate } from '../helpers/postgres.ts';
 import { createBrokerUser, deleteBrokerUser, urlFor } from '../../services/gateway/src/amqp/broker-users.ts';
+import { nodeEnv, nodeFlags } from '../../services/gateway/src/runtime-flags.ts';
+import { procCpuSeconds, procRssMiB } from './scale-parts.ts';
 
 const total = Number(process.env.BENCH_N ?? 2000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -27,18 +32,9 @@ const pacedRate = Number(process.env.BENCH_RATE ?? 100);
 const pacedSeconds = Number(process.env.BENCH_PACED_SECONDS ?? 30);
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-/** CPU seconds (user + system, all threads) a process has used, from /proc. */
-const cpuSeconds = (pid: number | undefined) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-};
-const rssMb = (pid: number | undefined) => {
-  try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-  } catch {
-    return 0;
-  }
-};
+/** CPU seconds (user + system, all threads) a node process has used; USER_HZ is 100 on Linux. */
+const cpuSeconds = (pid: number | undefined) => procCpuSeconds(pid!, 100);
+const rssMb = (pid: number | undefined) => procRssMiB(pid!);
 
 interface BenchNode {
   code: string;
@@ -56,8 +52,9 @@ async function startNode(federation: TestFederation, code: string): Promise<Benc
   const port = 20000 + Math.floor(Math.random() * 20000);
   const token = `bench-${code}-token-${randomBytes(8).toString('hex')}`;
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, 'dist/gateway/src/main.js'], {
+  const child = spawn(process.execPath, [...profile, ...nodeFlags, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/gateway/src/main.js'], {
     env: {
+      ...nodeEnv,
       ...process.env,
       KB_MUNICIPALITY: code,
       PORT: String(port),

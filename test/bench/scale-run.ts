@@ -15,6 +15,7 @@ import { municipalityName, municipalityNames } from '../../services/gateway/src/
 import { consentRequest, noticeRequest } from '../helpers/messages.ts';
 import { freePort, PrivatePostgres, PrivateRabbit } from '../helpers/private-services.ts';
 import { eachAtMost, memAvailableMiB, postJson, procCpuSeconds, procRssMiB, waitUntil } from './scale-parts.ts';
+import { nodeEnv, nodeFlags } from '../../services/gateway/src/runtime-flags.ts';
 
 export interface ScaleOptions {
   /** The first N municipalities of contracts/municipalities.json. */
@@ -153,10 +154,11 @@ export async function runScale(options: ScaleOptions): Promise<ScaleFigures> {
       const port = await freePort();
       const log = openSync(path.join(logDir, `${code}.log`), 'w');
       const user = encodeURIComponent(`${prefix}${code}`);
-      const child = spawn(process.execPath, [path.join(root, 'dist/gateway/src/main.js')], {
+      const child = spawn(process.execPath, [...nodeFlags, path.join(root, 'dist/gateway/src/main.js')], {
         cwd: root,
         env: {
           PATH: process.env.PATH ?? '',
+          ...nodeEnv,
           NODE_ENV: 'production',
           CHECKPOINT_DISABLE: '1',
           PRISMA_HIDE_UPDATE_MESSAGE: '1',

@@ -4,6 +4,7 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { composeProblems, type ComposeDoc, type Definitions } from './compose-rules.ts';
+import { nodeEnv, nodeFlags } from '../../services/gateway/src/runtime-flags.ts';
 
 const read = (file: string) => readFileSync(file, 'utf8');
 const compose = () => parse(read('docker-compose.yml'), { merge: true }) as ComposeDoc & Record<string, unknown>;
@@ -122,7 +123,14 @@ describe('docker-compose.yml', () => {
     expect(runtime).not.toMatch(/tsx|COPY services/);
     expect(runtime).toMatch(/^USER node$/m);
     // The node alone: its migrations run as the database owner, in the migrate-<code> jobs.
-    expect(runtime).toContain('CMD ["node", "dist/gateway/src/main.js"]');
+    expect(runtime).toContain(`CMD ${JSON.stringify(['node', ...nodeFlags, 'dist/gateway/src/main.js']).replaceAll(',', ', ')}`);
+    for (const [name, value] of Object.entries(nodeEnv)) expect(runtime).toMatch(new RegExp(`^ENV .*\\b${name}=${value}\\b`, 'm'));
     expect(runtime).not.toMatch(/^CMD .*migrate/m);
+  });
+
+  it('when the node is started in production mode, then npm run gateway:prod and the image use the same heap flags and malloc setting', () => {
+    const script = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['gateway:prod'];
+    const env = Object.entries(nodeEnv).map(([name, value]) => `${name}=${value}`).join(' ');
+    expect(script).toBe(`${env} node ${nodeFlags.join(' ')} dist/gateway/src/main.js`);
   });
 });

@@ -32,12 +32,25 @@ export async function loadOrCreateEncryptionKey(keyDir: string, municipality: st
 }
 
 /**
+ * A fresh P-256 key pair as a private JWK, exported by the key generation itself. Not
+ * `generateKeyPairSync(...).privateKey.export({ format: 'jwk' })`: on Node 20 that export holds the
+ * key's lock while it allocates, and a garbage collection in between that frees the finished
+ * generation job takes the same lock, so the process hangs for good (seen under load, more often
+ * with a small young generation; test/unit/jwe-ephemeral-key.test.ts).
+ */
+export function ephemeralKey(): JsonWebKey {
+  // @types/node 20 has no overload for JWK encodings, which Node 20 supports.
+  const generate = generateKeyPairSync as (type: 'ec', options: object) => { privateKey: JsonWebKey };
+  return generate('ec', { namedCurve: 'P-256', publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } }).privateKey;
+}
+
+/**
  * Encrypts a signed JWS to one recipient key: compact JWE, every header field protected. The
  * ephemeral key comes from node:crypto, fresh for each message: node-jose would make it in pure
  * JavaScript, about ten times slower than the rest of the encryption.
  */
 export async function encryptTo(recipientKey: jose.JWK.Key, jws: string): Promise<string> {
-  const epk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  const epk = ephemeralKey();
   const result = await jose.JWE.createEncrypt(
     { format: 'compact', contentAlg: contentEncryptionAlgorithm, fields: { alg: keyAgreementAlgorithm, enc: contentEncryptionAlgorithm, kid: recipientKey.kid, cty: nestedContentType } },
     { key: recipientKey, reference: false, epk } as unknown as jose.JWK.Key,
