@@ -36,6 +36,12 @@ export function prefetchFor(db: Database): number {
 }
 
 /**
+ * Embedded PostgreSQL's buffer cache: its default 128 MB lives in the node's own memory (PGlite's
+ * WebAssembly heap) and was most of an idle embedded node's RSS; an embedded node's database is small.
+ */
+const pgliteSettings = ['-c', 'shared_buffers=16MB'];
+
+/**
  * PostgreSQL when a URL is given (migrated beforehand with `prisma migrate deploy`), else the
  * embedded PGlite folder, which is migrated here.
  */
@@ -60,7 +66,7 @@ export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: 
   }
   if (!options.pgliteDir) throw new Error('openDatabase needs a databaseUrl or a pgliteDir');
   mkdirSync(options.pgliteDir, { recursive: true });
-  const pglite = new PGlite(options.pgliteDir);
+  const pglite = new PGlite(options.pgliteDir, { startParams: [...PGlite.defaultStartParams, ...pgliteSettings] });
   await migrateEmbedded(pglite);
   // pglite-prisma-adapter is built against another driver-adapter-utils version: same shape, other types.
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as unknown as PrismaPg });
