@@ -1,6 +1,7 @@
 // Runs what production runs: `npm run build`, then `node dist/...` with no TypeScript loader.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { eventually } from '../helpers/nodes.ts';
+import { nodeEnv, nodeFlags } from '../../services/gateway/src/runtime-flags.ts';
 
 let built = false;
 
@@ -19,10 +20,10 @@ export interface CompiledNode {
   stop: () => Promise<number | null>;
 }
 
-/** Starts `node dist/gateway/src/main.js` with `env` on a free port and waits for /health to answer 200. */
+/** Starts `node dist/gateway/src/main.js` as in production (runtime-flags.ts) with `env` on a free port and waits for /health to answer 200. */
 export async function startCompiledNode(env: Record<string, string>, port: number): Promise<CompiledNode> {
-  const child = spawn(process.execPath, ['dist/gateway/src/main.js'], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'info', ...env },
+  const child = spawn(process.execPath, [...nodeFlags, 'dist/gateway/src/main.js'], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'info', ...nodeEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
