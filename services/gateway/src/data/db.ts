@@ -1,7 +1,5 @@
 import type { PrismaPg } from '@prisma/adapter-pg';
 import { pino, type Logger } from 'pino';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from './generated/client.ts';
 import { migrateEmbedded } from './migrate.ts';
 import { ensureAppendOnlyGuards, logPrivileges } from './guards.ts';
@@ -66,6 +64,8 @@ export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: 
   }
   if (!options.pgliteDir) throw new Error('openDatabase needs a databaseUrl or a pgliteDir');
   mkdirSync(options.pgliteDir, { recursive: true });
+  // Loaded only here: a node on PostgreSQL never needs PGlite's code in its memory.
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
   const pglite = new PGlite(options.pgliteDir, { startParams: [...PGlite.defaultStartParams, ...pgliteSettings] });
   await migrateEmbedded(pglite);
   // pglite-prisma-adapter is built against another driver-adapter-utils version: same shape, other types.
