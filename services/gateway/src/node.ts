@@ -176,13 +176,12 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
     async stop(): Promise<void> {
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server?.closeAllConnections?.();
-      deadlineWatch.stop();
-      keyWatch.stop();
-      checkpointWatch.stop();
-      deliveryWatch.stop();
+      // A check still running would otherwise write to a database being closed.
+      await Promise.all([deadlineWatch.stop(), keyWatch.stop(), checkpointWatch.stop(), deliveryWatch.stop()]);
       await relay?.stop();
       await consumer.drain();
       await broker.stop();
+      await groupCommit.drain();
       await parts.jose.close();
       await db.close();
       log.info('gateway stopped');

@@ -48,6 +48,11 @@ export class GroupCommit {
     });
   }
 
+  /** Resolves once nothing is queued or committing: a stopping node closes its database only then. */
+  async drain(): Promise<void> {
+    while (this.committing || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
   private schedule(): void {
     if (this.committing || this.queue.length === 0) return;
     if (this.queue.length >= this.options.maxBatch || this.options.maxWaitMs === 0) return void this.flush();

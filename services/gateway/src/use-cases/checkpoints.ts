@@ -6,6 +6,7 @@ import type { ChainReport } from '../data/hash-chain.ts';
 import type { OwnCheckpoint } from '../data/checkpoints.ts';
 import type { Caller, Parts } from '../parts.ts';
 import { sendMessage, type OutboundDeps } from '../pipeline/outbound.ts';
+import { Periodic } from './periodic.ts';
 
 type MakeDeps = OutboundDeps & Pick<Parts, 'checkpoints' | 'ownKeys'>;
 type VerifyDeps = Pick<Parts, 'municipality' | 'checkpoints' | 'ownKeys' | 'schemas' | 'audit' | 'consents'>;
@@ -39,7 +40,7 @@ export async function makeCheckpoint(deps: MakeDeps, caller: Caller = watchCalle
 
 /** Makes a checkpoint when `intervalMs` passed since the last and something was logged, or when more than `entries` were. */
 export class CheckpointWatch {
-  private timer?: NodeJS.Timeout;
+  private periodic?: Periodic;
   private busy = false;
   private readonly startedAt: number;
 
@@ -51,8 +52,7 @@ export class CheckpointWatch {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.check().catch((error) => this.deps.log.warn({ err: (error as Error).message }, 'checkpoint check failed')), this.settings.checkMs);
-    this.timer.unref();
+    this.periodic ??= new Periodic(() => this.check(), this.settings.checkMs, (error) => this.deps.log.warn({ err: error.message }, 'checkpoint check failed'));
   }
 
   /** Whether it made one. */
@@ -72,8 +72,8 @@ export class CheckpointWatch {
     }
   }
 
-  stop(): void {
-    clearInterval(this.timer);
+  async stop(): Promise<void> {
+    await this.periodic?.stop();
   }
 }
 

@@ -2,6 +2,7 @@ import { addWorkingDays, copenhagenDate } from '../domain/calendar.ts';
 import { deadlineStatus, type DeadlineStatus } from '../domain/conversation.ts';
 import type { DeadlineRecord } from '../data/conversations.ts';
 import type { Parts } from '../parts.ts';
+import { Periodic } from './periodic.ts';
 
 type Deps = Pick<Parts, 'conversations' | 'audit' | 'metrics' | 'log' | 'now'>;
 
@@ -49,13 +50,12 @@ export async function listDeadlines(deps: Pick<Parts, 'conversations' | 'now'>, 
  * and keeps the overdue gauge current at each scrape.
  */
 export class DeadlineWatch {
-  private timer?: NodeJS.Timeout;
+  private readonly periodic: Periodic;
 
   constructor(private readonly deps: Deps, intervalMs = 60_000) {
     const today = () => copenhagenDate(deps.now());
     deps.metrics.sources.countOverdue = () => deps.conversations.countOverdue(today());
-    this.timer = setInterval(() => void this.check().catch((error) => deps.log.warn({ err: (error as Error).message }, 'deadline check failed')), intervalMs);
-    this.timer.unref();
+    this.periodic = new Periodic(() => this.check(), intervalMs, (error) => deps.log.warn({ err: error.message }, 'deadline check failed'));
   }
 
   /** Returns the deadlines that became overdue since the last check. */
@@ -73,7 +73,7 @@ export class DeadlineWatch {
     return overdue.map((d) => deadlineView(d, today));
   }
 
-  stop(): void {
-    clearInterval(this.timer);
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 }

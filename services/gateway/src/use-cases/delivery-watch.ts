@@ -1,6 +1,7 @@
 import { messageLifetimeDays } from '../domain/envelope.ts';
 import type { AwaitedMessage } from '../data/messages.ts';
 import type { Parts } from '../parts.ts';
+import { Periodic } from './periodic.ts';
 
 type Deps = Pick<Parts, 'messages' | 'outbox' | 'contracts' | 'audit' | 'metrics' | 'log' | 'now' | 'events'>;
 
@@ -22,12 +23,11 @@ const latestMs = messageLifetimeDays * 24 * 60 * minute - minute;
  * it `delivered` (data/messages.ts markDelivered).
  */
 export class DeliveryWatch {
-  private readonly timer: NodeJS.Timeout;
+  private readonly periodic: Periodic;
 
   constructor(private readonly deps: Deps, private readonly defaultMinutes: number, intervalMs: number) {
     deps.metrics.sources.countUndelivered = () => deps.messages.countUndelivered();
-    this.timer = setInterval(() => void this.check().catch((error) => deps.log.warn({ err: (error as Error).message }, 'delivery check failed')), intervalMs);
-    this.timer.unref();
+    this.periodic = new Periodic(() => this.check(), intervalMs, (error) => deps.log.warn({ err: error.message }, 'delivery check failed'));
   }
 
   windowMs(type: string): number {
@@ -64,7 +64,7 @@ export class DeliveryWatch {
     return `not yet handed to the broker ${waited} min after it was made (${attempts})`;
   }
 
-  stop(): void {
-    clearInterval(this.timer);
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 }

@@ -1,5 +1,6 @@
 import { addWorkingDays, copenhagenDate } from '../domain/calendar.ts';
 import type { Parts } from '../parts.ts';
+import { Periodic } from './periodic.ts';
 
 type Deps = Pick<Parts, 'trust' | 'metrics' | 'log' | 'now'>;
 
@@ -28,12 +29,11 @@ export async function keyAlerts(deps: Pick<Parts, 'trust' | 'now'>): Promise<Key
 
 /** Retires partner keys whose overlap after a rotation ended, and keeps the key alert gauges current. */
 export class KeyWatch {
-  private readonly timer: NodeJS.Timeout;
+  private readonly periodic: Periodic;
 
   constructor(private readonly deps: Deps, intervalMs: number) {
     deps.metrics.sources.keyAlerts = () => keyAlerts(deps);
-    this.timer = setInterval(() => void this.check().catch((error) => deps.log.warn({ err: (error as Error).message }, 'key check failed')), intervalMs);
-    this.timer.unref();
+    this.periodic = new Periodic(() => this.check(), intervalMs, (error) => deps.log.warn({ err: error.message }, 'key check failed'));
   }
 
   async check(): Promise<string[]> {
@@ -42,7 +42,7 @@ export class KeyWatch {
     return retired;
   }
 
-  stop(): void {
-    clearInterval(this.timer);
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 }
