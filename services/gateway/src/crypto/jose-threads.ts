@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type jose from 'node-jose';
 import { Refusal } from '../domain/errors.ts';
-import { sign, verifyWith, type PublicJwk, type SigningKey } from './jws.ts';
+import { parseVerified, sign, verifyWith, type PublicJwk, type SigningKey } from './jws.ts';
 import { decryptWith, encryptTo } from './jwe.ts';
 import type { JoseResult, JoseTask } from './jose-worker.ts';
 
@@ -64,7 +64,7 @@ export function joseOnThreads(threads: number): Jose {
   };
   return {
     sign: async (key, body) => (await run({ op: 'sign', jwk: privateJwk(key.key), body })) as string,
-    verify: async (key, jws) => (await run({ op: 'verify', jwk: publicJwk(key), jws })) as Record<string, unknown>,
+    verify: async (key, jws) => parseVerified((await run({ op: 'verify', jwk: publicJwk(key), jws })) as string),
     encrypt: async (key, jws) => (await run({ op: 'encrypt', jwk: publicJwk(key), jws })) as string,
     decrypt: async (store, text) => (await run({ op: 'decrypt', jwks: jwksOf(store), text })) as string,
     completedOnThreads: () => pool.completed,

@@ -4,7 +4,7 @@
 // not cross threads).
 import jose from 'node-jose';
 import { Refusal } from '../domain/errors.ts';
-import { sign, verifyWith, type PublicJwk } from './jws.ts';
+import { sign, verifiedPayload, type PublicJwk } from './jws.ts';
 import { decryptWith, encryptTo } from './jwe.ts';
 
 export type JoseTask =
@@ -40,7 +40,9 @@ export default async function run(task: JoseTask): Promise<JoseResult> {
         return { ok: await sign({ kid: key.kid, key, publicJwk: task.jwk }, task.body) };
       }
       case 'verify':
-        return { ok: await verifyWith(await keyOf(task.jwk), task.jws) };
+        // The text, parsed by the caller: a deeply nested object would not survive the copy between
+        // threads, and the inbound pipeline must see it to refuse it as body_too_complex.
+        return { ok: await verifiedPayload(await keyOf(task.jwk), task.jws) };
       case 'encrypt':
         return { ok: await encryptTo(await keyOf(task.jwk), task.jws) };
       case 'decrypt':

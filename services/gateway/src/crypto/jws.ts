@@ -90,9 +90,22 @@ export function parseCompactJws(text: string): UnverifiedJws {
 
 /** Verifies with exactly one key; algorithms are pinned so `none` and HS256 never verify. */
 export async function verifyWith(key: jose.JWK.Key, text: string): Promise<Record<string, unknown>> {
+  return parseVerified(await verifiedPayload(key, text));
+}
+
+/** The payload's text once its signature verified with `key` (see verifyWith). */
+export async function verifiedPayload(key: jose.JWK.Key, text: string): Promise<string> {
   try {
-    const result = await jose.JWS.createVerify(key, { algorithms: [signatureAlgorithm] }).verify(text);
-    return JSON.parse(result.payload.toString('utf8'));
+    return (await jose.JWS.createVerify(key, { algorithms: [signatureAlgorithm] }).verify(text)).payload.toString('utf8');
+  } catch {
+    throw new Refusal('signature_invalid');
+  }
+}
+
+/** The verified payload as an object: a payload that is no JSON counts as a bad signature, as before. */
+export function parseVerified(payload: string): Record<string, unknown> {
+  try {
+    return JSON.parse(payload);
   } catch {
     throw new Refusal('signature_invalid');
   }
