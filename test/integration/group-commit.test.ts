@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestContext } from '../../services/gateway/src/monitoring/request-context.ts';
 import { appendAudit, AuditRepository } from '../../services/gateway/src/data/audit.ts';
 import { appendConsentEntry, ConsentRepository } from '../../services/gateway/src/data/consents.ts';
 import { openDatabase, type Database, type Tx } from '../../services/gateway/src/data/db.ts';
 import { GroupCommit } from '../../services/gateway/src/data/group-commit.ts';
 import { MessageRepository } from '../../services/gateway/src/data/messages.ts';
+import { receiptType, signalFor } from '../../services/gateway/src/domain/envelope.ts';
 import { noticeEnvelope } from '../helpers/messages.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 
@@ -59,6 +61,35 @@ describe('group commit: stores that arrive together share one transaction', () =
     await Promise.all(envelopes.map((e) => messages.storeOutbound(e)));
     expect(batches()).toBe(1);
     for (const e of envelopes) expect((await messages.find(e.id))?.status).toBe('queued');
+  });
+
+  it('when audit entries of different requests share a batch, then each names its own request', async () => {
+    const { counting, batches } = grouped();
+    const audit = new AuditRepository(db.prisma, (work) => counting.run(work));
+    const asRequest = (requestId: string | undefined, action: string) =>
+      requestId ? requestContext.run({ requestId }, () => audit.record({ actor: 'test', action, outcome: 'done' })) : audit.record({ actor: 'test', action, outcome: 'done' });
+    await Promise.all([asRequest('req-A', 'context.a'), asRequest('req-B', 'context.b'), asRequest(undefined, 'context.none')]);
+    expect(batches()).toBe(1);
+    const written = (await audit.list({})).filter((e) => e.action.startsWith('context.'));
+    expect(written.map((e) => [e.action, e.detail?.requestId])).toEqual([['context.a', 'req-A'], ['context.b', 'req-B'], ['context.none', undefined]]);
+  });
+
+  it('when one stored message carries two consent entries, then the second links to the first and both logs verify', async () => {
+    // The repository's own transaction (no group commit): nothing remembers the chain heads for it.
+    const messages = new MessageRepository(db.prisma);
+    const consents = new ConsentRepository(db.prisma);
+    const e = noticeEnvelope('165', '101');
+    const now = new Date();
+    const entry = (consentId: string) => ({ kind: 'received' as const, consentId, body: { sender: '165', messageId: e.id } });
+    const stored = await messages.storeInbound(e, 'jws', signalFor(e, '101', receiptType, { messageId: e.id, receivedAt: now.toISOString() }, now), now, { actor: 'node:165', action: 'message.receive', outcome: 'accepted', messageId: e.id }, undefined, {
+      consentEntries: [entry('two-first'), entry('two-second')],
+    });
+    expect(stored).toBe(true);
+    const written = await consents.entries({ consentId: ['two-first', 'two-second'] });
+    expect(written.map((w) => w.consentId)).toEqual(['two-first', 'two-second']);
+    expect(written[1]!.seq).toBe(written[0]!.seq + 1);
+    expect((await consents.verify()).ok).toBe(true);
+    expect((await new AuditRepository(db.prisma).verify()).ok).toBe(true);
   });
 
   it('when many audit entries arrive at once, then they are appended in the order they came and the chain verifies', async () => {

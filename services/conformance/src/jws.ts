@@ -1,7 +1,7 @@
 // The kit's own compact JWS (RFC 7515) on node:crypto, not the gateway's code: it must also build
 // what a conforming node refuses (alg none, crit, bad signatures), and it must not share a bug with
 // the implementation it checks.
-import { createHash, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import jose from 'node-jose';
 
 export interface PartnerKey {
@@ -19,10 +19,23 @@ export function thumbprint(jwk: { crv: string; kty: string; x: string; y: string
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
+/**
+ * A fresh P-256 key pair as JWKs, exported by the generation itself: on Node 20,
+ * `keyObject.export({ format: 'jwk' })` can hang the process when a garbage collection during the
+ * export frees the generation job (both take the key's lock).
+ */
+function generateP256(): { privateJwk: JsonWebKey; publicJwk: { x: string; y: string } } {
+  // @types/node 20 has no overload for JWK encodings, which Node 20 supports.
+  const generate = generateKeyPairSync as unknown as (type: 'ec', options: object) => { privateKey: JsonWebKey; publicKey: { x: string; y: string } };
+  const pair = generate('ec', { namedCurve: 'P-256', publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } });
+  return { privateJwk: pair.privateKey, publicJwk: pair.publicKey };
+}
+
 /** A fresh P-256 key whose kid follows the protocol's rule: `<municipality>-<first 16 characters of the thumbprint>`. */
 export function generatePartnerKey(municipality: string): PartnerKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { x, y } = publicKey.export({ format: 'jwk' }) as { x: string; y: string };
+  const generated = generateP256();
+  const privateKey = createPrivateKey({ key: generated.privateJwk, format: 'jwk' });
+  const { x, y } = generated.publicJwk;
   const kid = `${municipality}-${thumbprint({ kty: 'EC', crv: 'P-256', x, y }).slice(0, 16)}`;
   return { kid, privateKey, publicJwk: { kty: 'EC', crv: 'P-256', x, y, kid, alg: 'ES256', use: 'sig' } };
 }
@@ -84,10 +97,10 @@ export interface PartnerEncryptionKey {
 }
 
 export async function generateEncryptionKey(municipality: string): Promise<PartnerEncryptionKey> {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const pub = publicKey.export({ format: 'jwk' }) as { x: string; y: string };
+  const generated = generateP256();
+  const pub = generated.publicJwk;
   const kid = `${municipality}-enc-${thumbprint({ kty: 'EC', crv: 'P-256', x: pub.x, y: pub.y }).slice(0, 16)}`;
-  const key = await jose.JWK.asKey({ ...(privateKey.export({ format: 'jwk' }) as object), kid, alg: 'ECDH-ES+A256KW', use: 'enc' });
+  const key = await jose.JWK.asKey({ ...generated.privateJwk, kid, alg: 'ECDH-ES+A256KW', use: 'enc' });
   return { kid, key, publicJwk: { kty: 'EC', crv: 'P-256', x: pub.x, y: pub.y, kid, alg: 'ECDH-ES+A256KW', use: 'enc' } };
 }
 

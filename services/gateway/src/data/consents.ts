@@ -64,9 +64,12 @@ export interface ConsentRow {
   hash: string;
 }
 
-/** The next entry of the chain, linked and hashed, for the caller to insert in this transaction (see nextAuditRow). */
-export async function nextConsentRow(tx: Tx, input: ConsentEntryInput, at = new Date()): Promise<ConsentRow> {
-  const last = await chainHead(tx, 'ConsentEntry', consentLock);
+/**
+ * The next entry of the chain, linked and hashed, for the caller to insert in this transaction (see
+ * nextAuditRow). `after`: the row the caller made just before and has not inserted yet.
+ */
+export async function nextConsentRow(tx: Tx, input: ConsentEntryInput, at = new Date(), after?: { seq: number; hash: string }): Promise<ConsentRow> {
+  const last = after ?? (await chainHead(tx, 'ConsentEntry', consentLock));
   const entry = { ...input, cpr: input.cpr ?? null, seq: (last?.seq ?? 0) + 1, at: new Date(at.getTime()) };
   const prevHash = last?.hash ?? genesisHash;
   const hash = entryHash(content(entry), prevHash);

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { TransactionRunner, Tx } from './db.ts';
 import { forgetChainHeads, sqlOf } from './sql.ts';
 
@@ -17,17 +18,17 @@ interface Unit {
 }
 
 /**
- * Group commit: units of work that arrive together (API sends, inbound deliveries, receipts, audit
- * entries) share one transaction, so they share its commit and take the logs' locks once. A unit
- * that fails (a refusal, a duplicate) is undone alone and its caller gets its own error; its
- * neighbours commit. Failures are rare, so a batch first runs without savepoints (each would cost
- * a round trip to the database); when a unit fails, the transaction is rolled back and the batch
- * runs again with a savepoint per unit, where that unit is rolled back alone. If the transaction
- * itself fails (the database went away), the batch is tried once more, then every caller of the
- * batch gets that error and retries as it would alone. Units run in the order they arrived, one
- * batch at a time, so the order within a conversation is kept. Each caller is answered when its
- * batch has committed. A unit's work may therefore run more than once, always in a transaction
- * that was rolled back before: it must do nothing outside the transaction it is given.
+ * Group commit: units of work that arrive together (API sends, inbound deliveries, audit entries)
+ * share one transaction, so they share its commit and take the logs' locks once. A unit that fails
+ * (a refusal, a duplicate) is undone alone and its caller gets its own error; its neighbours
+ * commit. Failures are rare, so a batch first runs without savepoints (each would cost a round trip
+ * to the database); when a unit fails, the transaction is rolled back and the batch runs again with
+ * a savepoint per unit, where that unit is rolled back alone. If the transaction itself fails (the
+ * database went away), the batch is tried once more, then every caller of the batch gets that error
+ * and retries as it would alone. Units run in the order they arrived, one batch at a time, so the
+ * order within a conversation is kept. Each caller is answered when its batch has committed. A
+ * unit's work may therefore run more than once, always in a transaction that was rolled back
+ * before: it must do nothing outside the transaction it is given.
  */
 export class GroupCommit {
   private queue: Unit[] = [];
@@ -43,7 +44,8 @@ export class GroupCommit {
 
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      // Each unit runs in its caller's async context (the request an audit entry names, monitoring/request-context.ts), not the batch's.
+      this.queue.push({ work: AsyncResource.bind(work), resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -111,8 +113,8 @@ export class GroupCommit {
         if (!savepoints) {
           try {
             outcomes[i] = { ok: true, value: await unit.work(tx) };
-          } catch (error) {
-            throw new UnitFailed(error);
+          } catch {
+            throw new UnitFailed();
           }
           continue;
         }
@@ -133,9 +135,9 @@ export class GroupCommit {
   }
 }
 
-/** A unit of a batch without savepoints failed: the whole transaction rolls back. */
+/** A unit of a batch without savepoints failed: the whole transaction rolls back (the unit's own error comes with the rerun). */
 class UnitFailed extends Error {
-  constructor(readonly unitError: unknown) {
+  constructor() {
     super('a unit of the batch failed');
   }
 }

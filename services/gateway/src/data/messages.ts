@@ -3,7 +3,7 @@ import type { ConversationPlan } from '../domain/conversation.ts';
 import type { Envelope } from '../domain/envelope.ts';
 import { Refusal } from '../domain/errors.ts';
 import { ConversationChanged, planParts, planValues } from './conversations.ts';
-import { consentRowsInsert, nextConsentRow, type ConsentEntryInput } from './consents.ts';
+import { consentRowsInsert, nextConsentRow, type ConsentEntryInput, type ConsentRow } from './consents.ts';
 import { auditRowsInsert, nextAuditRow, type AuditEvent } from './audit.ts';
 import type { Prisma, Tx } from './db.ts';
 import { isUniqueViolation, json, sqlOf, timestamp } from './sql.ts';
@@ -125,8 +125,9 @@ async function storeMessage(
  * (in that order each transaction takes the logs' locks, data/sql.ts `chainHead`).
  */
 async function appendLogs(tx: Tx, consentEntries: ConsentEntryInput[], consentAt: Date, audit?: AuditEvent): Promise<void> {
-  const consents = [];
-  for (const entry of consentEntries) consents.push(await nextConsentRow(tx, entry, consentAt));
+  const consents: ConsentRow[] = [];
+  // Each links to the one before it, which is not in the table yet.
+  for (const entry of consentEntries) consents.push(await nextConsentRow(tx, entry, consentAt, consents.at(-1)));
   const audits = audit ? [await nextAuditRow(tx, audit)] : [];
   if (consents.length === 0) {
     if (audits.length > 0) await sqlOf(tx).execute(auditRowsInsert(1), [JSON.stringify(audits)]);
@@ -256,15 +257,17 @@ export class MessageRepository {
    * Returns when the message was created, or null when nothing was marked.
    */
   async markDelivered(id: string, recipient: string, receiptJws: string, at: Date): Promise<Date | null> {
-    // Plain SQL (data/sql.ts): every receipt comes here, so receipts that arrive together share a commit.
-    const rows = await this.commit((tx) => sqlOf(tx).query<{ createdAt: Date }>(
+    // Plain SQL (data/sql.ts): every receipt comes here. One statement on its own, not in the group
+    // commit: a batch would hold the row until it commits, and the relay's markPublished, which
+    // updates many rows at once, could then wait on it while holding a row the batch wants.
+    const rows = await sqlOf(this.prisma).query<{ createdAt: Date }>(
       `UPDATE "Message" SET "status" = 'delivered', "deliveredAt" = $3::timestamp, "receiptJws" = $4, "reasonCode" = NULL, "reasonDetail" = NULL, "updatedAt" = $5::timestamp
        WHERE "id" = $1 AND "direction" = 'out' AND "toCode" = $2
          -- A dead letter the recipient replayed after signalling retries_exhausted is delivered after all.
          AND ("status" = ANY($6::text[]) OR ("status" = 'rejected' AND "reasonCode" = 'retries_exhausted'))
        RETURNING "createdAt"`,
       [id, recipient, timestamp(at), receiptJws, timestamp(new Date()), awaiting],
-    ));
+    );
     return rows[0]?.createdAt ?? null;
   }
 

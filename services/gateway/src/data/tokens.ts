@@ -24,6 +24,8 @@ const columns = { id: true, role: true, label: true, expiresAt: true, revokedAt:
  */
 export class TokenRepository {
   private readonly cache = new Map<string, { record: TokenRecord; until: number }>();
+  /** Counts revocations: a look-up that a revocation overtook does not put its stale answer in the cache. */
+  private revocations = 0;
 
   constructor(
     private readonly prisma: Prisma,
@@ -48,9 +50,10 @@ export class TokenRepository {
     const cached = this.cache.get(hash);
     if (cached && cached.until > Date.now()) return cached.record;
     this.cache.delete(hash);
+    const revocations = this.revocations;
     // Plain SQL (data/sql.ts): every API request is authenticated here.
     const [row] = await sqlOf(this.prisma).query<TokenRecord>(`SELECT "id", "role", "label", "expiresAt", "revokedAt", "createdAt" FROM "ApiToken" WHERE "hash" = $1`, [hash]);
-    if (!row) return null;
+    if (!row || revocations !== this.revocations) return row ?? null;
     // The oldest entry makes room: a Map iterates in insertion order.
     if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(hash, { record: row, until: Date.now() + this.cacheMs });
@@ -64,6 +67,7 @@ export class TokenRepository {
   async revoke(id: string, at: Date): Promise<TokenRecord | null> {
     const { count } = await this.prisma.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: at } });
     if (count === 0) return null;
+    this.revocations++;
     for (const [hash, { record }] of this.cache) if (record.id === id) this.cache.delete(hash);
     return (await this.prisma.apiToken.findUnique({ where: { id }, select: columns })) as TokenRecord;
   }
