@@ -11,7 +11,8 @@
 // "--max-semi-space-size=0 --max-old-space-size=0" are V8's defaults), and MALLOC_ARENA_MAX in the
 // environment overrides.
 import { randomBytes } from 'node:crypto';
-import { openSync } from 'node:fs';
+import { openSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import amqp from 'amqplib';
@@ -25,6 +26,7 @@ import { createTestDatabase, ensureTemplate } from '../helpers/postgres.ts';
 import { createBrokerUser, deleteBrokerUser, urlFor } from '../../services/gateway/src/amqp/broker-users.ts';
 import { nodeEnv, nodeFlags } from '../../services/gateway/src/runtime-flags.ts';
 import { procCpuSeconds, procRssMiB } from './scale-parts.ts';
+import { summarizeProfile } from './cpu-profile.ts';
 
 const total = Number(process.env.BENCH_N ?? 2000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -273,6 +275,12 @@ async function main(): Promise<void> {
     await sender.stop();
     await receiver.stop();
     await federation.stop();
+  }
+  // Each node writes its profile when it exits: where its busy time went, by origin.
+  if (process.env.BENCH_CPU_PROF) {
+    for (const file of readdirSync(process.env.BENCH_CPU_PROF).filter((f) => f.endsWith('.cpuprofile'))) {
+      console.log(`CPU profile ${file}:\n${summarizeProfile(path.join(process.env.BENCH_CPU_PROF, file)).join('\n')}`);
+    }
   }
 }
 
