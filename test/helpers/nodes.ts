@@ -10,7 +10,7 @@ import { OwnKeys } from '../../services/gateway/src/crypto/own-keys.ts';
 import { encryptTo } from '../../services/gateway/src/crypto/jwe.ts';
 import jose from 'node-jose';
 import { createNode, type GatewayNode, type NodeOptions } from '../../services/gateway/src/node.ts';
-import { brokerNames } from '../../services/gateway/src/amqp/broker.ts';
+import { Broker, brokerNames } from '../../services/gateway/src/amqp/broker.ts';
 import type { Envelope } from '../../services/gateway/src/domain/envelope.ts';
 import { createBrokerUser, deleteBrokerUser, urlFor, type BrokerUser } from '../../services/gateway/src/amqp/broker-users.ts';
 import { createTestDatabase } from './postgres.ts';
@@ -170,6 +170,23 @@ export class TestFederation {
     rmSync(this.dir, { recursive: true, force: true });
     if (process.env.KB_OPENAPI_SEEN) appendFileSync(process.env.KB_OPENAPI_SEEN, [...this.responseCheck.seen].map((s) => `${s}\n`).join(''));
     this.responseCheck.assertNone();
+  }
+}
+
+/**
+ * Starts a node's broker connection alone (no node around it) on `urls`, waits until it is up, and
+ * says whether it was; then stops it and deletes the exchange's objects for `code`.
+ */
+export async function brokerComesUp(urls: string[], exchange: string, code: string, options?: ConstructorParameters<typeof Broker>[4]): Promise<boolean> {
+  const broker = new Broker(urls, brokerNames(exchange, code), pino({ level: 'silent' }), () => undefined, options);
+  const up = new Promise((resolve) => broker.once('up', resolve));
+  broker.start();
+  try {
+    await up;
+    return broker.isUp;
+  } finally {
+    await broker.stop();
+    await deleteBrokerObjects(exchange, [code]);
   }
 }
 

@@ -3,9 +3,9 @@ import { promisify } from 'node:util';
 import amqp from 'amqplib';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Broker, brokerNames } from '../../services/gateway/src/amqp/broker.ts';
+import { brokerNames } from '../../services/gateway/src/amqp/broker.ts';
 import { queueArguments, quorumDeliveryLimit } from '../../services/gateway/src/config/broker-names.ts';
-import { TestFederation, amqpUrl, asUser, deleteBrokerObjects, eventually } from '../helpers/nodes.ts';
+import { TestFederation, amqpUrl, asUser, brokerComesUp, eventually } from '../helpers/nodes.ts';
 import { noticeRequest } from '../helpers/messages.ts';
 import { freePort } from '../helpers/private-services.ts';
 
@@ -88,17 +88,7 @@ describe('when a node set to quorum finds its inbox declared as a classic queue'
 
 describe('when the first broker of AMQP_URL does not answer', () => {
   it('then the node connects to the next one in the list', async () => {
-    const names = brokerNames(`kbtest-failover-${process.pid}`, '101');
     const nobody = `amqp://guest:guest@127.0.0.1:${await freePort()}`;
-    const broker = new Broker([nobody, amqpUrl], names, pino({ level: 'silent' }), () => undefined);
-    const up = new Promise((resolve) => broker.once('up', resolve));
-    broker.start();
-    try {
-      await up;
-      expect(broker.isUp).toBe(true);
-    } finally {
-      await broker.stop();
-      await deleteBrokerObjects(names.exchange, ['101']);
-    }
+    expect(await brokerComesUp([nobody, amqpUrl], `kbtest-failover-${process.pid}`, '101')).toBe(true);
   });
 });

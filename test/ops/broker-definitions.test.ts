@@ -6,10 +6,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import amqp from 'amqplib';
-import { amqpUrl, deleteBrokerObjects } from '../helpers/nodes.ts';
+import { amqpUrl, brokerComesUp } from '../helpers/nodes.ts';
 import { deleteBrokerUser } from '../../services/gateway/src/amqp/broker-users.ts';
-import { Broker, brokerNames } from '../../services/gateway/src/amqp/broker.ts';
-import { pino } from 'pino';
+import { brokerNames } from '../../services/gateway/src/amqp/broker.ts';
 
 const exec = promisify(execFile);
 
@@ -94,15 +93,6 @@ describe('npm run broker:definitions', () => {
     const { stdout } = await exec('rabbitmqctl', ['list_queues', 'name', 'type', '--formatter', 'json', '--quiet']);
     const types = Object.fromEntries((JSON.parse(stdout) as { name: string; type: string }[]).filter((q) => q.name.startsWith(exchange)).map((q) => [q.name, q.type]));
     expect(types).toEqual({ [names.inbox]: 'quorum', [names.dead]: 'quorum' });
-    const broker = new Broker([amqpUrl], names, pino({ level: 'silent' }), () => undefined, { queueType: 'quorum' });
-    const up = new Promise((resolve) => broker.once('up', resolve));
-    broker.start();
-    try {
-      await up;
-      expect(broker.isUp).toBe(true);
-    } finally {
-      await broker.stop();
-      await deleteBrokerObjects(exchange, ['101']);
-    }
+    expect(await brokerComesUp([amqpUrl], exchange, '101', { queueType: 'quorum' })).toBe(true);
   });
 });

@@ -25,12 +25,12 @@ export interface Jose {
 
 export const inlineJose: Jose = { sign, verify: verifyWith, encrypt: encryptTo, decrypt: decryptWith, completedOnThreads: () => 0, close: async () => undefined };
 
-/** A key's JWK, made once per key object (toJSON walks node-jose's key each time). */
-function jwkCache<K extends object>(toJwk: (key: K) => PublicJwk): (key: K) => PublicJwk {
-  const cache = new WeakMap<K, PublicJwk>();
+/** A key's or key store's JWKs, made once per object (toJSON walks node-jose's keys each time). */
+function jwkCache<K extends object, V>(toJwk: (key: K) => V): (key: K) => V {
+  const cache = new WeakMap<K, V>();
   return (key) => {
     let jwk = cache.get(key);
-    if (!jwk) cache.set(key, (jwk = toJwk(key)));
+    if (jwk === undefined) cache.set(key, (jwk = toJwk(key)));
     return jwk;
   };
 }
@@ -56,12 +56,7 @@ export function joseOnThreads(threads: number): Jose {
   };
   const privateJwk = jwkCache((key: jose.JWK.Key) => key.toJSON(true) as PublicJwk);
   const publicJwk = jwkCache((key: jose.JWK.Key) => key.toJSON() as PublicJwk);
-  const storeJwks = new WeakMap<jose.JWK.KeyStore, PublicJwk[]>();
-  const jwksOf = (store: jose.JWK.KeyStore) => {
-    let jwks = storeJwks.get(store);
-    if (!jwks) storeJwks.set(store, (jwks = (store.toJSON(true) as { keys: PublicJwk[] }).keys));
-    return jwks;
-  };
+  const jwksOf = jwkCache((store: jose.JWK.KeyStore) => (store.toJSON(true) as { keys: PublicJwk[] }).keys);
   return {
     sign: async (key, body) => (await run({ op: 'sign', jwk: privateJwk(key.key), body })) as string,
     verify: async (key, jws) => parseVerified((await run({ op: 'verify', jwk: publicJwk(key), jws })) as string),
