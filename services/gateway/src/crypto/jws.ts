@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import jose from 'node-jose';
+import './node-jose-hooks.ts'; // node-jose's ES256 keys and random bytes on node:crypto
 import { Refusal } from '../domain/errors.ts';
 
 export const signatureAlgorithm = 'ES256';
