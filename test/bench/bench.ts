@@ -167,7 +167,7 @@ async function saturation(sender: BenchNode, body: string): Promise<number> {
 }
 
 /** A steady offered load: one POST every 1/rate seconds, each timed from its POST to its delivery. */
-async function paced(sender: BenchNode, body: string): Promise<{ p50: number; p99: number }> {
+async function paced(sender: BenchNode, receiver: BenchNode, body: string): Promise<{ p50: number; p99: number; stages: string }> {
   const postedAt = new Map<string, number>();
   const count = pacedRate * pacedSeconds;
   const started = Date.now();
@@ -182,7 +182,42 @@ async function paced(sender: BenchNode, body: string): Promise<{ p50: number; p9
   await Promise.all(inFlight);
   const delivered = await waitDelivered(sender, [...postedAt.keys()]);
   const latencies = [...postedAt].map(([id, t0]) => delivered.get(id)! - t0).sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), stages: await stages(sender, receiver, postedAt) };
+}
+
+/**
+ * Where a paced message's time went, from both nodes' databases: the median of each stage and its
+ * 99th percentile. Stages: POST → published by the sender's relay (API, group commit, relay, seal,
+ * broker confirm), → received (broker, decrypt, verify, checks), → receipt published (store,
+ * recipient's relay), → delivered (broker, receipt verified, marked at the sender).
+ */
+async function stages(sender: BenchNode, receiver: BenchNode, postedAt: Map<string, number>): Promise<string> {
+  const ids = [...postedAt.keys()];
+  const at = async (node: BenchNode, sql: string) => {
+    const client = new pg.Client({ connectionString: node.databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ id: string; at: Date }>(sql, [ids]);
+      return new Map(rows.map((r) => [r.id, r.at.getTime()]));
+    } finally {
+      await client.end();
+    }
+  };
+  const stored = await at(sender, `SELECT id, "createdAt" AS at FROM "Message" WHERE id = ANY($1)`);
+  const sent = await at(sender, `SELECT id, "sentAt" AS at FROM "Message" WHERE id = ANY($1)`);
+  const delivered = await at(sender, `SELECT id, "deliveredAt" AS at FROM "Message" WHERE id = ANY($1)`);
+  const received = await at(receiver, `SELECT id, "receivedAt" AS at FROM "Message" WHERE id = ANY($1)`);
+  const receipted = await at(receiver, `SELECT envelope->>'inReplyTo' AS id, "publishedAt" AS at FROM "OutboxEntry" WHERE kind = 'receipt' AND envelope->>'inReplyTo' = ANY($1)`);
+  const marks: [string, Map<string, number>][] = [['stored', stored], ['published', sent], ['received', received], ['receipt published', receipted], ['delivered', delivered]];
+  let from = (id: string) => postedAt.get(id)!;
+  let text = 'POST';
+  for (const [name, times] of marks) {
+    const start = from;
+    const gaps = ids.filter((id) => times.has(id)).map((id) => times.get(id)! - start(id)).sort((a, b) => a - b);
+    text += ` → ${name} ${percentile(gaps, 50)}/${percentile(gaps, 99)} ms`;
+    from = (id) => times.get(id)!;
+  }
+  return `${text} (median/p99 of each step)`;
 }
 
 async function rawRun(bytes: number): Promise<number> {
@@ -262,8 +297,9 @@ async function main(): Promise<void> {
       `node-jose: ${crypto.perMessageMs.toFixed(1)} ms per message (${crypto.text}) of ${nodeCpuMs.toFixed(1)} ms CPU per message in the two nodes: ${((100 * crypto.perMessageMs) / nodeCpuMs).toFixed(0)} %` +
         (process.env.KB_JOSE_THREADS ? ` (nodes with KB_JOSE_THREADS=${process.env.KB_JOSE_THREADS})` : ''),
     );
-    const latency = await paced(sender, body);
+    const latency = await paced(sender, receiver, body);
     console.log(`paced: ${pacedRate} msg/s for ${pacedSeconds} s: POST → delivered p50 ${latency.p50} ms, p99 ${latency.p99} ms`);
+    console.log(`paced steps: ${latency.stages}`);
     clearInterval(sampler);
     const raw = await rawRun(Buffer.byteLength(body) + 600); // a signed notice: the body, its envelope and a signature
     console.log(`raw amqplib: ${raw.toFixed(0)} msg/s (persistent, confirms, publish → consume)`);

@@ -12,7 +12,10 @@ type Deps = Pick<Parts, 'outbox' | 'ownKeys' | 'trust' | 'jose' | 'audit' | 'met
  * Outbox relay: signs queued envelopes (JWS ES256), encrypts every one but receipts and error
  * signals to the recipient's encryption key (JWE, crypto/jwe.ts), publishes them persistent with
  * publisher confirms, and marks them sent only after the broker confirmed. Rows stay in the outbox while
- * the broker is down, so a restart loses nothing. One batch at a time.
+ * the broker is down, so a restart loses nothing. One batch at a time; while a batch's rows are
+ * marked published, the next batch is already taken, sealed and published (the rows being marked
+ * are left out of it), so the marking costs the relay no time of its own. The rows of a batch
+ * whose marking fails are published again later: recipients recognise the duplicates by their id.
  */
 export class OutboxRelay {
   private running = false;
@@ -20,6 +23,9 @@ export class OutboxRelay {
   private stopped = false;
   private idle?: Promise<void>;
   private poller?: NodeJS.Timeout;
+  /** Published and confirmed, their rows still being marked: the next batch leaves them out. */
+  private readonly marking = new Set<number>();
+  private marked: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: Deps,
@@ -61,7 +67,7 @@ export class OutboxRelay {
     const { deps } = this;
     const broker = this.broker();
     if (!broker.isUp) return 0;
-    const items = await deps.outbox.pending(this.batchSize);
+    const items = await deps.outbox.pending(this.batchSize, [...this.marking]);
     deps.metrics.outboxPending.set(items.length === this.batchSize ? await deps.outbox.countPending() : items.length);
     if (items.length === 0) return 0;
     const signingKey = deps.ownKeys.signingKey(deps.now());
@@ -80,9 +86,7 @@ export class OutboxRelay {
     }
     const now = deps.now();
     const routed = signed.filter((_, i) => results[i]!.routed);
-    if (routed.length > 0) {
-      await deps.outbox.markPublished(routed.map(({ item, jws }) => ({ id: item.id, messageId: item.envelope.id, kind: item.kind, jws, answers: item.envelope.inReplyTo })), now);
-    }
+    if (routed.length > 0) this.markPublished(routed, now);
     for (const [i, { item }] of signed.entries()) {
       if (results[i]!.routed) {
         deps.metrics.sent.inc({ kind: item.kind });
@@ -91,6 +95,20 @@ export class OutboxRelay {
       await this.fail(item, 'recipient_unreachable', 'the broker has no queue bound for the recipient');
     }
     return items.length;
+  }
+
+  /** Marks the rows in the background, one batch after the other, while the next batch goes out. */
+  private markPublished(routed: { item: OutboxItem; jws: string }[], at: Date): void {
+    const { deps } = this;
+    const ids = routed.map(({ item }) => item.id);
+    for (const id of ids) this.marking.add(id);
+    const rows = routed.map(({ item, jws }) => ({ id: item.id, messageId: item.envelope.id, kind: item.kind, jws, answers: item.envelope.inReplyTo }));
+    this.marked = this.marked
+      .then(() => deps.outbox.markPublished(rows, at))
+      .catch((error: Error) => deps.log.warn({ err: error.message, rows: ids.length }, 'published envelopes not marked; they will be published again'))
+      .finally(() => {
+        for (const id of ids) this.marking.delete(id);
+      });
   }
 
   /**
@@ -121,5 +139,6 @@ export class OutboxRelay {
     this.stopped = true;
     clearInterval(this.poller);
     await this.idle;
+    await this.marked;
   }
 }

@@ -18,11 +18,12 @@ export class OutboxRepository {
     await this.prisma.outboxEntry.create({ data: { kind, messageId: envelope.id, toCode: envelope.to, envelope: envelope as object } });
   }
 
-  async pending(limit: number): Promise<OutboxItem[]> {
+  /** The oldest unpublished envelopes, but for those in `skip` (published, not yet marked so). */
+  async pending(limit: number, skip: readonly number[] = []): Promise<OutboxItem[]> {
     // Plain SQL (data/sql.ts): the relay asks this for every batch.
     const rows = await sqlOf(this.prisma).query<{ id: number; kind: string; envelope: unknown; attempts: number }>(
-      `SELECT "id", "kind", "envelope", "attempts" FROM "OutboxEntry" WHERE "publishedAt" IS NULL ORDER BY "id" LIMIT $1`,
-      [limit],
+      `SELECT "id", "kind", "envelope", "attempts" FROM "OutboxEntry" WHERE "publishedAt" IS NULL AND NOT ("id" = ANY($2::int[])) ORDER BY "id" LIMIT $1`,
+      [limit, skip],
     );
     return rows.map((r) => ({ id: r.id, kind: r.kind as OutboxKind, envelope: r.envelope as unknown as Envelope, attempts: r.attempts }));
   }
