@@ -121,12 +121,6 @@ export class ConsentRepository {
     return ids.length === 0 ? [] : fold(await this.entries({ consentId: ids, kind: ['given', 'withdrawn'] }));
   }
 
-  /** Whether `sender` told us it withdrew this consent. */
-  async withdrawalReceived(consentId: string, sender: string): Promise<boolean> {
-    const entries = await this.entries({ consentId, kind: 'withdrawal-received' });
-    return entries.some((e) => e.body.sender === sender);
-  }
-
   /** `anchors`: heads signed in checkpoints (the node's own, and partners' witnesses) that must still be there. */
   verify(anchors: CheckpointAnchor[] = []): Promise<ChainReport> {
     return verifyChain<Row>((afterSeq, limit) => this.prisma.consentEntry.findMany({ where: { seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: limit }), content, anchors);

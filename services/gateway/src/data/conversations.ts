@@ -90,8 +90,32 @@ export function planValues(plan: ConversationPlan | undefined, messageId: string
   ];
 }
 
+/** What a message is planned against (domain/conversation.ts planMessage): its conversation, and the deadlines it started. */
+export interface PlanningState {
+  existing: ConversationRecord | null;
+  started: Set<string>;
+}
+
+/**
+ * For a statement that reads the planning state along with other look-ups: the conversation's
+ * columns (`c.*`, null when there is none) and `startedDeadlines`, for the conversation id in
+ * parameter `$n`. Join with `planningJoin(n)`; read the row with `toPlanningState`.
+ */
+export const planningColumns = (n: number) => `c.*, ARRAY(SELECT d."deadlineId" FROM "Deadline" d WHERE d."conversationId" = $${n}) AS "startedDeadlines"`;
+export const planningJoin = (n: number) => `LEFT JOIN "Conversation" c ON c."id" = $${n}`;
+
+export function toPlanningState(row: Parameters<typeof toConversation>[0] & { startedDeadlines: string[] }): PlanningState {
+  return row.id === null ? { existing: null, started: new Set() } : { existing: toConversation(row), started: new Set(row.startedDeadlines) };
+}
+
 export class ConversationRepository {
   constructor(private readonly prisma: Prisma) {}
+
+  /** The conversation and its started deadlines in one round trip: both pipelines plan every message against them. */
+  async planningState(id: string): Promise<PlanningState> {
+    const [row] = await sqlOf(this.prisma).query<Parameters<typeof toPlanningState>[0]>(`SELECT ${planningColumns(1)} FROM (SELECT 1) AS one ${planningJoin(1)}`, [id]);
+    return toPlanningState(row!);
+  }
 
   async find(id: string): Promise<ConversationRecord | null> {
     // Plain SQL (data/sql.ts): both pipelines plan every message against it.
@@ -101,11 +125,6 @@ export class ConversationRepository {
 
   async restrict(ids: string[]): Promise<void> {
     if (ids.length > 0) await this.prisma.conversation.updateMany({ where: { id: { in: ids } }, data: { restricted: true } });
-  }
-
-  async startedDeadlines(conversationId: string): Promise<Set<string>> {
-    const rows = await sqlOf(this.prisma).query<{ deadlineId: string }>(`SELECT "deadlineId" FROM "Deadline" WHERE "conversationId" = $1`, [conversationId]);
-    return new Set(rows.map((r) => r.deadlineId));
   }
 
   async list(filter: { model?: string; state?: string; limit: number }): Promise<ConversationRecord[]> {

@@ -2,7 +2,7 @@
 import type { ConversationPlan } from '../domain/conversation.ts';
 import type { Envelope } from '../domain/envelope.ts';
 import { Refusal } from '../domain/errors.ts';
-import { ConversationChanged, planParts, planValues } from './conversations.ts';
+import { ConversationChanged, planParts, planValues, planningColumns, planningJoin, toPlanningState, type PlanningState } from './conversations.ts';
 import { consentRowsInsert, nextConsentRow, type ConsentEntryInput, type ConsentRow } from './consents.ts';
 import { auditRowsInsert, nextAuditRow, type AuditEvent } from './audit.ts';
 import type { Prisma, Tx } from './db.ts';
@@ -136,6 +136,12 @@ async function appendLogs(tx: Tx, consentEntries: ConsentEntryInput[], consentAt
   await sqlOf(tx).execute(`WITH c AS (${consentRowsInsert(1)}) ${auditRowsInsert(2)}`, [JSON.stringify(consents), JSON.stringify(audits)]);
 }
 
+/** See MessageRepository.inboundLookups. */
+export interface InboundLookups extends PlanningState {
+  known: { direction: Direction; from: string } | null;
+  withdrawn: boolean;
+}
+
 /** What `storeOutbound` stored, without reading it back. */
 function queuedRecord(e: Envelope): MessageRecord {
   return {
@@ -196,6 +202,22 @@ export class MessageRepository {
       }
       throw error;
     }
+  }
+
+  /**
+   * What the inbound pipeline looks up for every message it receives, in one round trip: whether
+   * the id is known (a replay, or an id collision), the planning state of its conversation, and
+   * whether the sender withdrew the consent it names.
+   */
+  async inboundLookups(e: Pick<Envelope, 'id' | 'from' | 'conversationId' | 'consentId'>): Promise<InboundLookups> {
+    const [row] = await sqlOf(this.prisma).query<Parameters<typeof toPlanningState>[0] & { knownDirection: Direction | null; knownFrom: string | null; withdrawn: boolean }>(
+      `SELECT m."direction" AS "knownDirection", m."fromCode" AS "knownFrom", ${planningColumns(2)},
+         EXISTS (SELECT 1 FROM "ConsentEntry" w WHERE w."consentId" = $3 AND w."kind" = 'withdrawal-received' AND w."body"->>'sender' = $4) AS "withdrawn"
+       FROM (SELECT 1) AS one LEFT JOIN "Message" m ON m."id" = $1 ${planningJoin(2)}`,
+      [e.id, e.conversationId, e.consentId ?? null, e.from],
+    );
+    const known = row!.knownDirection ? { direction: row!.knownDirection, from: row!.knownFrom! } : null;
+    return { known, ...toPlanningState(row!), withdrawn: row!.withdrawn };
   }
 
   async find(id: string): Promise<MessageRecord | null> {

@@ -11,6 +11,7 @@ import { allowedClockSkewMs, errorType, isSignal, messageLifetimeMs, receiptType
 import { planMessage, type ConversationPlan } from '../domain/conversation.ts';
 import { categoriesIn, citizenCpr } from '../domain/consent.ts';
 import type { ConsentEntryInput } from '../data/consents.ts';
+import type { InboundLookups } from '../data/messages.ts';
 import type { Parts } from '../parts.ts';
 import { runSteps, type Step } from './steps.ts';
 
@@ -66,6 +67,8 @@ interface InboundContext {
   verified?: Record<string, unknown>;
   /** The verified claims once they passed the envelope schema. */
   envelope?: Envelope;
+  /** Read once by checkReplay for the checks after it. */
+  lookups?: InboundLookups;
   plan?: ConversationPlan;
   consentEntries?: ConsentEntryInput[];
   outcome?: InboundOutcome;
@@ -194,7 +197,9 @@ const handleSignal: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
  */
 const checkReplay: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
   const e = ctx.envelope!;
-  const known = await deps.messages.find(e.id);
+  // With the conversation and the consent's withdrawal, which the checks below need: one round trip.
+  ctx.lookups = await deps.messages.inboundLookups(e);
+  const { known } = ctx.lookups;
   if (!known) return;
   if (known.direction === 'out') throw new Refusal('id_collision', `id ${e.id} names a message this node sent`);
   if (known.from !== e.from) throw new Refusal('id_collision', `id ${e.id} names a message received from another municipality`);
@@ -211,10 +216,8 @@ const validatePayload: Step<InboundContext, InboundDeps> = (ctx, deps) => {
 
 /** The model, the conversation's state and a valid partner agreement allow it: the same rules as on send. */
 const checkContract: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
-  const e = ctx.envelope!;
-  const existing = await deps.conversations.find(e.conversationId);
-  const started = existing ? await deps.conversations.startedDeadlines(e.conversationId) : new Set<string>();
-  ctx.plan = planMessage(deps.contracts, e, existing, started);
+  const { existing, started } = ctx.lookups!;
+  ctx.plan = planMessage(deps.contracts, ctx.envelope!, existing, started);
 };
 
 /** A reply names a message of this conversation that we sent to the replier: the same rule as on send. */
@@ -237,7 +240,7 @@ const checkLegalBasis: Step<InboundContext, InboundDeps> = async (ctx, deps) => 
   ctx.consentEntries = [];
   if (rule.legalBasis.kind !== 'consent') return;
   if (!e.consentId) throw new Refusal('consent_missing', `${e.type} arrived without consentId`);
-  if (await deps.consents.withdrawalReceived(e.consentId, e.from)) throw new Refusal('consent_withdrawn', `${e.from} withdrew consent ${e.consentId}`);
+  if (ctx.lookups!.withdrawn) throw new Refusal('consent_withdrawn', `${e.from} withdrew consent ${e.consentId}`);
   ctx.consentEntries.push({
     kind: 'received',
     consentId: e.consentId,

@@ -70,8 +70,7 @@ const buildEnvelope: Step<OutboundContext, OutboundDeps> = (ctx, deps) => {
 /** The model, the conversation's state and a valid partner agreement allow it. */
 const checkContract: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => {
   const e = ctx.envelope!;
-  const existing = await deps.conversations.find(e.conversationId);
-  const started = existing ? await deps.conversations.startedDeadlines(e.conversationId) : new Set<string>();
+  const { existing, started } = await deps.conversations.planningState(e.conversationId);
   ctx.plan = planMessage(deps.contracts, e, existing, started);
   ctx.existing = existing;
 };
