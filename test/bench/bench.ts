@@ -11,7 +11,7 @@
 // "--max-semi-space-size=0 --max-old-space-size=0" are V8's defaults), and MALLOC_ARENA_MAX in the
 // environment overrides.
 import { randomBytes } from 'node:crypto';
-import { openSync, readdirSync } from 'node:fs';
+import { openSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -37,6 +37,19 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 /** CPU seconds (user + system, all threads) a node process has used; USER_HZ is 100 on Linux. */
 const cpuSeconds = (pid: number | undefined) => procCpuSeconds(pid!, 100);
 const rssMb = (pid: number | undefined) => procRssMiB(pid!);
+
+/** CPU seconds of every process of a command (`postgres`, `beam.smp`): the machine's shared services. */
+function commandCpuSeconds(command: string): number {
+  let seconds = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === command) seconds += procCpuSeconds(Number(pid), 100);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return seconds;
+}
 
 interface BenchNode {
   code: string;
@@ -288,10 +301,16 @@ async function main(): Promise<void> {
     const idleRss = Math.max(rssMb(sender.child.pid), rssMb(receiver.child.pid));
     console.log(`idle: largest node RSS ${idleRss.toFixed(0)} MiB`);
 
-    const cpuBefore = cpuSeconds(sender.child.pid) + cpuSeconds(receiver.child.pid);
+    const cpu = () => ({ nodes: cpuSeconds(sender.child.pid) + cpuSeconds(receiver.child.pid), postgres: commandCpuSeconds('postgres'), rabbitmq: commandCpuSeconds('beam.smp'), bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 });
+    const cpuBefore = cpu();
     const rate = await saturation(sender, body);
-    const nodeCpuMs = ((cpuSeconds(sender.child.pid) + cpuSeconds(receiver.child.pid) - cpuBefore) * 1000) / total;
+    const cpuAfter = cpu();
+    const perMessageMs = (key: keyof typeof cpuBefore) => ((cpuAfter[key] - cpuBefore[key]) * 1000) / total;
+    const nodeCpuMs = perMessageMs('nodes');
     console.log(`saturation: ${total} notices from ${concurrency} clients: ${rate.toFixed(0)} msg/s end to end`);
+    console.log(
+      `saturation CPU per message: nodes ${nodeCpuMs.toFixed(1)} ms, PostgreSQL ${perMessageMs('postgres').toFixed(1)} ms, RabbitMQ ${perMessageMs('rabbitmq').toFixed(1)} ms, load generator ${perMessageMs('bench').toFixed(1)} ms`,
+    );
     const crypto = await joseCost(body);
     console.log(
       `node-jose: ${crypto.perMessageMs.toFixed(1)} ms per message (${crypto.text}) of ${nodeCpuMs.toFixed(1)} ms CPU per message in the two nodes: ${((100 * crypto.perMessageMs) / nodeCpuMs).toFixed(0)} %` +

@@ -4,7 +4,7 @@ import type { Envelope } from '../domain/envelope.ts';
 import { Refusal } from '../domain/errors.ts';
 import { ConversationChanged, planParts, planValues, planningColumns, planningJoin, toPlanningState, type PlanningState } from './conversations.ts';
 import { consentRowsInsert, nextConsentRow, type ConsentEntryInput, type ConsentRow } from './consents.ts';
-import { auditRowsInsert, nextAuditRow, type AuditEvent } from './audit.ts';
+import { auditRowsInsert, nextAuditRow, type AuditEvent, type AuditRow } from './audit.ts';
 import type { Prisma, Tx } from './db.ts';
 import { isUniqueViolation, json, sqlOf, timestamp } from './sql.ts';
 
@@ -88,19 +88,24 @@ function toRecord(row: Row): MessageRecord {
 }
 
 const storeParts = planParts(20);
+/** The parameters after planParts' fourteen: the consent rows and the audit rows, as JSON arrays. */
+const logParameters = 34;
 
 /**
  * The message, its outbox row (the message itself, or the receipt for an inbound one), its
- * conversation change and deadlines: one statement (plain SQL, data/sql.ts), so a message costs
- * the database one round trip for them. Another message that changed the conversation since
- * planning makes it throw ConversationChanged; the transaction (or its savepoint) is then undone.
+ * conversation change and deadlines, and its consent and audit entries: one statement (plain SQL,
+ * data/sql.ts), so a message costs the database one round trip. Another message that changed the
+ * conversation since planning makes it throw ConversationChanged; the transaction (or its
+ * savepoint) is then undone, log entries included.
  */
 const storeStatement = `WITH m AS (
     INSERT INTO "Message" ("id", "direction", "type", "fromCode", "toCode", "conversationId", "inReplyTo", "consentId", "payload", "status", "jws", "signingKid", "receivedAt", "createdAt", "updatedAt")
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13::timestamp, $14::timestamp, $15::timestamp) RETURNING "id"),
   o AS (
     INSERT INTO "OutboxEntry" ("kind", "messageId", "toCode", "envelope", "createdAt") SELECT $16, $17, $18, $19::jsonb, $15::timestamp FROM m),
-  ${storeParts.ctes}
+  ${storeParts.ctes},
+  c AS (${consentRowsInsert(logParameters)}),
+  a AS (${auditRowsInsert(logParameters + 1)})
   SELECT ${storeParts.changed} AS "changed"`;
 
 async function storeMessage(
@@ -109,6 +114,7 @@ async function storeMessage(
   message: { direction: Direction; status: MessageStatus; jws?: string; receivedAt?: Date; signingKid?: string },
   queued: { kind: string; envelope: Envelope },
   plan: ConversationPlan | undefined,
+  logs: LogRows = { consents: [], audits: [] },
 ): Promise<void> {
   const now = timestamp(new Date())!;
   const [row] = await sqlOf(tx).query<{ changed: number | string | bigint }>(storeStatement, [
@@ -116,23 +122,42 @@ async function storeMessage(
     message.jws ?? null, message.signingKid ?? null, timestamp(message.receivedAt), timestamp(new Date(e.createdAt)), now,
     queued.kind, queued.envelope.id, queued.envelope.to, json(queued.envelope),
     ...planValues(plan, e.id, new Date(e.createdAt), now),
+    JSON.stringify(logs.consents), JSON.stringify(logs.audits),
   ]);
   if (plan && Number(row!.changed) !== 1) throw new ConversationChanged(plan.conversation.id);
 }
 
+interface LogRows {
+  consents: ConsentRow[];
+  audits: AuditRow[];
+}
+
 /**
- * The log entries of a stored message in one statement: consent entries, then the audit entry
- * (in that order each transaction takes the logs' locks, data/sql.ts `chainHead`).
+ * The log entries of a stored message, linked to their chains: consent entries, then the audit
+ * entry (in that order each transaction takes the logs' locks, data/sql.ts `chainHead`; a
+ * transaction's first entry of a log costs the lock and a read of its head, later ones nothing).
  */
-async function appendLogs(tx: Tx, consentEntries: ConsentEntryInput[], consentAt: Date, audit?: AuditEvent): Promise<void> {
+async function logRows(tx: Tx, consentEntries: ConsentEntryInput[], consentAt: Date, audit?: AuditEvent): Promise<LogRows> {
   const consents: ConsentRow[] = [];
   // Each links to the one before it, which is not in the table yet.
   for (const entry of consentEntries) consents.push(await nextConsentRow(tx, entry, consentAt, consents.at(-1)));
-  const audits = audit ? [await nextAuditRow(tx, audit)] : [];
-  if (consents.length === 0) {
-    if (audits.length > 0) await sqlOf(tx).execute(auditRowsInsert(1), [JSON.stringify(audits)]);
-    return;
-  }
+  return { consents, audits: audit ? [await nextAuditRow(tx, audit)] : [] };
+}
+
+/**
+ * Stores a message with its log entries. A type's handler (`within`) works between the message
+ * and its entries, which then follow in a statement of their own: its work may be what they record.
+ */
+async function storeWithLogs(
+  tx: Tx,
+  store: (logs?: LogRows) => Promise<void>,
+  within: WithinStore | undefined,
+  logs: () => Promise<LogRows>,
+): Promise<void> {
+  if (!within) return store(await logs());
+  await store();
+  await within(tx);
+  const { consents, audits } = await logs();
   await sqlOf(tx).execute(`WITH c AS (${consentRowsInsert(1)}) ${auditRowsInsert(2)}`, [JSON.stringify(consents), JSON.stringify(audits)]);
 }
 
@@ -164,10 +189,8 @@ export class MessageRepository {
    */
   async storeOutbound(envelope: Envelope, audit?: AuditEvent, plan?: ConversationPlan, within?: WithinStore): Promise<MessageRecord> {
     return this.commit(async (tx) => {
-      await storeMessage(tx, envelope, { direction: 'out', status: 'queued' }, { kind: 'message', envelope }, plan);
-      if (within) await within(tx);
-      // Last: appending takes the log's lock, held until commit, so keep that stretch short.
-      await appendLogs(tx, [], new Date(), audit);
+      const store = (logs?: LogRows) => storeMessage(tx, envelope, { direction: 'out', status: 'queued' }, { kind: 'message', envelope }, plan, logs);
+      await storeWithLogs(tx, store, within, () => logRows(tx, [], new Date(), audit));
       return queuedRecord(envelope);
     });
   }
@@ -187,10 +210,9 @@ export class MessageRepository {
   ): Promise<boolean> {
     try {
       await this.commit(async (tx) => {
-        await storeMessage(tx, envelope, { direction: 'in', status: 'accepted', jws, receivedAt: now, signingKid: extras.signingKid }, { kind: 'receipt', envelope: receipt }, plan);
-        if (extras.within) await extras.within(tx);
-        // Last: appending takes each log's lock until commit.
-        await appendLogs(tx, extras.consentEntries, now, audit);
+        const message = { direction: 'in' as const, status: 'accepted' as const, jws, receivedAt: now, signingKid: extras.signingKid };
+        const store = (logs?: LogRows) => storeMessage(tx, envelope, message, { kind: 'receipt', envelope: receipt }, plan, logs);
+        await storeWithLogs(tx, store, extras.within, () => logRows(tx, extras.consentEntries, now, audit));
       });
       return true;
     } catch (error) {
