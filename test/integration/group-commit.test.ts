@@ -103,6 +103,22 @@ describe('group commit: stores that arrive together share one transaction', () =
     expect((await audit.verify()).ok).toBe(true);
   });
 
+  it('when transactions outside a group commit append to the same log at once, then each links to the entry the one before it committed', async () => {
+    // Each waits for the log's lock and then reads the head (data/guards.ts kommunebro_chain_head):
+    // a head read on a snapshot from before the lock was granted would repeat a seq and fail.
+    const audit = new AuditRepository(db.prisma, (work) => db.transaction(work));
+    const before = (await audit.list({})).length;
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => db.transaction(async (tx) => {
+        await appendAudit(tx, { actor: 'test', action: `parallel.${i}`, outcome: 'done' });
+        await new Promise((r) => setTimeout(r, 5)); // hold the lock a while, so others queue behind it
+      })),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect((await audit.list({})).length).toBe(before + 20);
+    expect((await audit.verify()).ok).toBe(true);
+  });
+
   it('when a unit appends to both logs and is then refused, then the next unit links to the entries before it and both chains verify', async () => {
     const { counting, batches } = grouped();
     const audit = new AuditRepository(db.prisma);

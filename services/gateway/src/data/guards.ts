@@ -10,7 +10,16 @@ export const appendOnlyTables = ['AuditEntry', 'ConsentEntry', 'Checkpoint', 'Wi
 // Installed by the database owner's setup step (setup-database.ts) and, where the node's role owns
 // the tables (embedded PGlite, single-role setups), by the node at start. Not in a migration,
 // because Prisma's migration runner splits SQL on ";" and cannot run a PL/pgSQL body.
+// kommunebro_chain_head: the head of a log's hash chain, read after taking the log's advisory lock,
+// in one round trip (data/sql.ts chainHead). It is VOLATILE, so its SELECT runs on a snapshot taken
+// once the lock was granted and sees an entry another transaction committed while this one waited.
 export const appendOnlyGuardStatements = [
+  `CREATE OR REPLACE FUNCTION kommunebro_chain_head(lock_key bigint, log regclass) RETURNS TABLE ("seq" integer, "hash" text) AS $$
+   BEGIN
+     PERFORM pg_advisory_xact_lock(lock_key);
+     RETURN QUERY EXECUTE format('SELECT "seq", "hash" FROM %s ORDER BY "seq" DESC LIMIT 1', log);
+   END;
+   $$ LANGUAGE plpgsql VOLATILE`,
   `CREATE OR REPLACE FUNCTION kommunebro_refuse_change() RETURNS trigger AS $$
    BEGIN
      RAISE EXCEPTION 'table % is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
@@ -23,17 +32,18 @@ export const appendOnlyGuardStatements = [
 ];
 
 const tableList = appendOnlyTables.map((t) => `'${t}'`).join(', ');
-const guardsPresent = `SELECT count(*)::int AS n FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+const guardsPresent = `SELECT (SELECT count(*)::int FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
   WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND c.relname IN (${tableList})
-    AND t.tgname IN (c.relname || '_append_only', c.relname || '_no_truncate')`;
+    AND t.tgname IN (c.relname || '_append_only', c.relname || '_no_truncate')) AS n,
+  (SELECT count(*)::int FROM pg_proc WHERE proname = 'kommunebro_chain_head') AS heads`;
 
 /**
  * At start: the guards are there (the owner's setup step put them), or the node installs them when
  * its role may (it owns the tables); a node role that may not and finds none stops the start.
  */
 export async function ensureAppendOnlyGuards(prisma: Prisma): Promise<void> {
-  const [row] = await prisma.$queryRawUnsafe<{ n: number }[]>(guardsPresent);
-  if (row?.n === appendOnlyTables.length * 2) return;
+  const [row] = await prisma.$queryRawUnsafe<{ n: number; heads: number }[]>(guardsPresent);
+  if (row?.n === appendOnlyTables.length * 2 && row.heads === 1) return;
   try {
     for (const sql of appendOnlyGuardStatements) await prisma.$executeRawUnsafe(sql);
   } catch (error) {

@@ -96,9 +96,8 @@ const chainHeads = new WeakMap<object, Map<string, { seq: number; hash: string }
 export async function chainHead(tx: Tx, table: 'AuditEntry' | 'ConsentEntry', lock: number): Promise<{ seq: number; hash: string } | undefined> {
   const known = chainHeads.get(tx)?.get(table);
   if (known) return known;
-  const sql = sqlOf(tx);
-  await sql.execute(`SELECT pg_advisory_xact_lock(${lock})`);
-  const [last] = await sql.query<{ seq: number; hash: string }>(`SELECT "seq", "hash" FROM "${table}" ORDER BY "seq" DESC LIMIT 1`);
+  // The lock, then the head as it is once the lock is granted: one round trip (data/guards.ts).
+  const [last] = await sqlOf(tx).query<{ seq: number; hash: string }>(`SELECT "seq", "hash" FROM kommunebro_chain_head(${lock}, '"${table}"')`);
   return last;
 }
 
