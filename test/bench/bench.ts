@@ -210,8 +210,9 @@ async function stages(sender: BenchNode, receiver: BenchNode, postedAt: Map<stri
     const client = new pg.Client({ connectionString: node.databaseUrl });
     await client.connect();
     try {
-      const { rows } = await client.query<{ id: string; at: Date }>(sql, [ids]);
-      return new Map(rows.map((r) => [r.id, r.at.getTime()]));
+      const { rows } = await client.query<{ id: string; at: Date | null }>(sql, [ids]);
+      // A row may not be marked yet (the relay marks in the background): that message counts in no step after it.
+      return new Map(rows.filter((r) => r.at !== null).map((r) => [r.id, r.at!.getTime()]));
     } finally {
       await client.end();
     }
@@ -226,9 +227,9 @@ async function stages(sender: BenchNode, receiver: BenchNode, postedAt: Map<stri
   let text = 'POST';
   for (const [name, times] of marks) {
     const start = from;
-    const gaps = ids.filter((id) => times.has(id)).map((id) => times.get(id)! - start(id)).sort((a, b) => a - b);
+    const gaps = ids.filter((id) => times.has(id) && !Number.isNaN(start(id))).map((id) => times.get(id)! - start(id)).sort((a, b) => a - b);
     text += ` → ${name} ${percentile(gaps, 50)}/${percentile(gaps, 99)} ms`;
-    from = (id) => times.get(id)!;
+    from = (id) => times.get(id) ?? Number.NaN;
   }
   return `${text} (median/p99 of each step)`;
 }

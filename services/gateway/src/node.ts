@@ -77,14 +77,13 @@ export async function createNode(config: NodeConfig, options: NodeOptions = {}) 
   const audit = new AuditRepository(db.prisma, commit);
   const tokens = new TokenRepository(db.prisma);
   for (const [token, role] of config.tokens) await tokens.provision(token, role, 'configuration');
-  // Each committed store hands its outbox row to the relay (made below).
-  let relay: OutboxRelay | undefined;
-  const messages = new MessageRepository(db.prisma, commit, (items) => relay?.offer(items));
+  const messages = new MessageRepository(db.prisma, commit);
   const trust = new KeyLifecycle({ keys, record: (event) => audit.record(event), flagRevokedKey: (kid) => messages.flagRevokedKey(kid) });
   if (config.trustDir) {
     const imported = await trust.importDirectory(config.trustDir);
     if (imported.length > 0) log.info({ kids: imported }, 'partner keys imported from the trust folder');
   }
+  let relay: OutboxRelay | undefined;
   const settings = { brokerUserPrefix: config.brokerUserPrefix, keyRotationLeadMs: config.keyRotationLeadMs, keyOverlapMs: config.keyOverlapMs, maxMessageBytes: config.maxMessageBytes };
   const parts: Parts = {
     municipality: config.municipality,

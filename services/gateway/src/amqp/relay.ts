@@ -16,12 +16,6 @@ type Deps = Pick<Parts, 'outbox' | 'ownKeys' | 'trust' | 'jose' | 'audit' | 'met
  * marked published, the next batch is already taken, sealed and published (the rows being marked
  * are left out of it), so the marking costs the relay no time of its own. The rows of a batch
  * whose marking fails are published again later: recipients recognise the duplicates by their id.
- *
- * Where the rows come from: a store that committed hands its outbox row over (`offer`, from
- * data/messages.ts), so the relay need not read the outbox for it. The outbox itself is read when
- * it may hold rows the relay was not handed: at start, every `pollMs`, after anything failed, and
- * when told so (`nudge`, by whoever wrote a row otherwise). The outbox stays the truth: a row
- * handed over and lost in memory (a crash, a failed publish) is read from there again.
  */
 export class OutboxRelay {
   private running = false;
@@ -32,10 +26,6 @@ export class OutboxRelay {
   /** Published and confirmed, their rows still being marked: the next batch leaves them out. */
   private readonly marking = new Set<number>();
   private marked: Promise<void> = Promise.resolve();
-  /** Rows handed over by stores that committed, in the order they committed. */
-  private handed: OutboxItem[] = [];
-  /** The outbox may hold rows that were not handed over: read it for the next batch. */
-  private unread = true;
 
   constructor(
     private readonly deps: Deps,
@@ -47,27 +37,7 @@ export class OutboxRelay {
     this.poller.unref();
   }
 
-  /** Rows a store committed, to go out without reading the outbox. */
-  offer(items: OutboxItem[]): void {
-    if (this.stopped) return;
-    this.handed.push(...items);
-    // Far behind (the broker is slow or away): the outbox has them all, in order.
-    if (this.handed.length > 10 * this.batchSize) this.forgetHanded();
-    this.run();
-  }
-
-  /** The outbox may hold rows nobody handed over: read it. */
   nudge = (): void => {
-    this.unread = true;
-    this.run();
-  };
-
-  private forgetHanded(): void {
-    this.handed = [];
-    this.unread = true;
-  }
-
-  private run(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -86,36 +56,18 @@ export class OutboxRelay {
       try {
         published = await this.relayBatch();
       } catch (error) {
-        this.forgetHanded();
         this.deps.log.warn({ err: (error as Error).message }, 'outbox relay paused; will retry');
         return;
       }
-      if (published > 0 && (this.unread || this.handed.length > 0)) this.again = true;
+      if (published === this.batchSize) this.again = true;
     } while (this.again && !this.stopped);
-  }
-
-  /** The next batch: rows handed over, or, when the outbox may hold others, the oldest from there. */
-  private async take(): Promise<OutboxItem[]> {
-    if (!this.unread) return this.handed.splice(0, this.batchSize);
-    // Cleared before reading: a nudge while the read runs asks for another.
-    this.unread = false;
-    const rows = await this.deps.outbox.pending(this.batchSize, [...this.marking]);
-    if (rows.length === this.batchSize) this.unread = true;
-    // Handed-over rows the read returned go out with it; those it did not see yet stay handed.
-    const read = new Set(rows.map((r) => r.id));
-    this.handed = this.handed.filter((item) => !read.has(item.id));
-    return rows;
   }
 
   private async relayBatch(): Promise<number> {
     const { deps } = this;
     const broker = this.broker();
-    if (!broker.isUp) {
-      // Read again when it is back.
-      this.forgetHanded();
-      return 0;
-    }
-    const items = await this.take();
+    if (!broker.isUp) return 0;
+    const items = await deps.outbox.pending(this.batchSize, [...this.marking]);
     deps.metrics.outboxPending.set(items.length === this.batchSize ? await deps.outbox.countPending() : items.length);
     if (items.length === 0) return 0;
     const signingKey = deps.ownKeys.signingKey(deps.now());
@@ -153,10 +105,7 @@ export class OutboxRelay {
     const rows = routed.map(({ item, jws }) => ({ id: item.id, messageId: item.envelope.id, kind: item.kind, jws, answers: item.envelope.inReplyTo }));
     this.marked = this.marked
       .then(() => deps.outbox.markPublished(rows, at))
-      .catch((error: Error) => {
-        this.unread = true;
-        deps.log.warn({ err: error.message, rows: ids.length }, 'published envelopes not marked; they will be published again');
-      })
+      .catch((error: Error) => deps.log.warn({ err: error.message, rows: ids.length }, 'published envelopes not marked; they will be published again'))
       .finally(() => {
         for (const id of ids) this.marking.delete(id);
       });
@@ -188,7 +137,6 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.handed = [];
     clearInterval(this.poller);
     await this.idle;
     await this.marked;

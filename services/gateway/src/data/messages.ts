@@ -6,7 +6,6 @@ import { ConversationChanged, planParts, planValues, planningColumns, planningJo
 import { consentRowsInsert, nextConsentRow, type ConsentEntryInput, type ConsentRow } from './consents.ts';
 import { auditRowsInsert, nextAuditRow, type AuditEvent, type AuditRow } from './audit.ts';
 import type { Prisma, Tx } from './db.ts';
-import type { OutboxItem } from './outbox.ts';
 import { isUniqueViolation, json, sqlOf, timestamp } from './sql.ts';
 
 /** Work of a message type's handler, done inside the transaction that stores the message. */
@@ -103,11 +102,11 @@ const storeStatement = `WITH m AS (
     INSERT INTO "Message" ("id", "direction", "type", "fromCode", "toCode", "conversationId", "inReplyTo", "consentId", "payload", "status", "jws", "signingKid", "receivedAt", "createdAt", "updatedAt")
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13::timestamp, $14::timestamp, $15::timestamp) RETURNING "id"),
   o AS (
-    INSERT INTO "OutboxEntry" ("kind", "messageId", "toCode", "envelope", "createdAt") SELECT $16, $17, $18, $19::jsonb, $15::timestamp FROM m RETURNING "id"),
+    INSERT INTO "OutboxEntry" ("kind", "messageId", "toCode", "envelope", "createdAt") SELECT $16, $17, $18, $19::jsonb, $15::timestamp FROM m),
   ${storeParts.ctes},
   c AS (${consentRowsInsert(logParameters)}),
   a AS (${auditRowsInsert(logParameters + 1)})
-  SELECT ${storeParts.changed} AS "changed", (SELECT "id" FROM o) AS "outboxId"`;
+  SELECT ${storeParts.changed} AS "changed"`;
 
 async function storeMessage(
   tx: Tx,
@@ -116,9 +115,9 @@ async function storeMessage(
   queued: { kind: string; envelope: Envelope },
   plan: ConversationPlan | undefined,
   logs: LogRows = { consents: [], audits: [] },
-): Promise<number> {
+): Promise<void> {
   const now = timestamp(new Date())!;
-  const [row] = await sqlOf(tx).query<{ changed: number | string | bigint; outboxId: number }>(storeStatement, [
+  const [row] = await sqlOf(tx).query<{ changed: number | string | bigint }>(storeStatement, [
     e.id, message.direction, e.type, e.from, e.to, e.conversationId, e.inReplyTo ?? null, e.consentId ?? null, json(e.payload), message.status,
     message.jws ?? null, message.signingKid ?? null, timestamp(message.receivedAt), timestamp(new Date(e.createdAt)), now,
     queued.kind, queued.envelope.id, queued.envelope.to, json(queued.envelope),
@@ -126,7 +125,6 @@ async function storeMessage(
     JSON.stringify(logs.consents), JSON.stringify(logs.audits),
   ]);
   if (plan && Number(row!.changed) !== 1) throw new ConversationChanged(plan.conversation.id);
-  return Number(row!.outboxId);
 }
 
 interface LogRows {
@@ -152,16 +150,15 @@ async function logRows(tx: Tx, consentEntries: ConsentEntryInput[], consentAt: D
  */
 async function storeWithLogs(
   tx: Tx,
-  store: (logs?: LogRows) => Promise<number>,
+  store: (logs?: LogRows) => Promise<void>,
   within: WithinStore | undefined,
   logs: () => Promise<LogRows>,
-): Promise<number> {
+): Promise<void> {
   if (!within) return store(await logs());
-  const outboxId = await store();
+  await store();
   await within(tx);
   const { consents, audits } = await logs();
   await sqlOf(tx).execute(`WITH c AS (${consentRowsInsert(1)}) ${auditRowsInsert(2)}`, [JSON.stringify(consents), JSON.stringify(audits)]);
-  return outboxId;
 }
 
 /** See MessageRepository.inboundLookups. */
@@ -180,15 +177,10 @@ function queuedRecord(e: Envelope): MessageRecord {
 }
 
 export class MessageRepository {
-  /**
-   * `commit`: the node's group commit (data/group-commit.ts); alone, each store is its own
-   * transaction. `queued`: told of each outbox row a store added, once it committed (the relay
-   * takes them from there without reading the outbox, amqp/relay.ts).
-   */
+  /** `commit`: the node's group commit (data/group-commit.ts); alone, each store is its own transaction. */
   constructor(
     private readonly prisma: Prisma,
     private readonly commit: <T>(work: (tx: Tx) => Promise<T>) => Promise<T> = (work) => prisma.$transaction(work),
-    private readonly queued: (items: OutboxItem[]) => void = () => {},
   ) {}
 
   /**
@@ -196,12 +188,11 @@ export class MessageRepository {
    * stored means it will be sent.
    */
   async storeOutbound(envelope: Envelope, audit?: AuditEvent, plan?: ConversationPlan, within?: WithinStore): Promise<MessageRecord> {
-    const outboxId = await this.commit(async (tx) => {
+    return this.commit(async (tx) => {
       const store = (logs?: LogRows) => storeMessage(tx, envelope, { direction: 'out', status: 'queued' }, { kind: 'message', envelope }, plan, logs);
-      return storeWithLogs(tx, store, within, () => logRows(tx, [], new Date(), audit));
+      await storeWithLogs(tx, store, within, () => logRows(tx, [], new Date(), audit));
+      return queuedRecord(envelope);
     });
-    this.queued([{ id: outboxId, kind: 'message', envelope, attempts: 0 }]);
-    return queuedRecord(envelope);
   }
 
   /**
@@ -218,12 +209,11 @@ export class MessageRepository {
     extras: { consentEntries: ConsentEntryInput[]; signingKid?: string; within?: WithinStore } = { consentEntries: [] },
   ): Promise<boolean> {
     try {
-      const outboxId = await this.commit(async (tx) => {
+      await this.commit(async (tx) => {
         const message = { direction: 'in' as const, status: 'accepted' as const, jws, receivedAt: now, signingKid: extras.signingKid };
         const store = (logs?: LogRows) => storeMessage(tx, envelope, message, { kind: 'receipt', envelope: receipt }, plan, logs);
-        return storeWithLogs(tx, store, extras.within, () => logRows(tx, extras.consentEntries, now, audit));
+        await storeWithLogs(tx, store, extras.within, () => logRows(tx, extras.consentEntries, now, audit));
       });
-      this.queued([{ id: outboxId, kind: 'receipt', envelope: receipt, attempts: 0 }]);
       return true;
     } catch (error) {
       if (isUniqueViolation(error)) {

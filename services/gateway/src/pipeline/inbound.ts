@@ -264,8 +264,8 @@ const store: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
     signingKid: ctx.kid,
     within: deps.handlers.within('received', e, { now: ctx.now, signingKid: ctx.kid }),
   });
-  // The receipt's outbox row went to the relay when the store committed (data/messages.ts).
   ctx.outcome = { kind: stored ? 'accepted' : 'duplicate', envelope: e };
+  if (stored) deps.nudgeRelay();
 };
 
 export type InboundStep = Step<InboundContext, InboundDeps>;

@@ -9,7 +9,7 @@ import type { MessageRecord } from '../data/messages.ts';
 import type { Caller, Parts } from '../parts.ts';
 import { runSteps, type Step } from './steps.ts';
 
-export type OutboundDeps = Pick<Parts, 'municipality' | 'schemas' | 'contracts' | 'conversations' | 'consents' | 'messages' | 'audit' | 'handlers' | 'metrics' | 'log' | 'now'>;
+export type OutboundDeps = Pick<Parts, 'municipality' | 'schemas' | 'contracts' | 'conversations' | 'consents' | 'messages' | 'audit' | 'handlers' | 'metrics' | 'log' | 'now' | 'nudgeRelay'>;
 
 /** What a caller posts to `POST /messages`. */
 export interface SendRequest {
@@ -103,7 +103,7 @@ const checkLegalBasis: Step<OutboundContext, OutboundDeps> = async (ctx, deps) =
 
 /**
  * Message, outbox row, conversation change, the type's handler (an invoice kept as sent, …) and the
- * audit entry in one transaction; the relay, handed the outbox row, signs and publishes.
+ * audit entry in one transaction; the relay signs and publishes.
  */
 const store: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => {
   const e = ctx.envelope!;
@@ -116,6 +116,7 @@ const store: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => {
     if (error instanceof ConversationChanged) throw new Refusal('state_forbids', 'the conversation changed meanwhile; look at it again and resend');
     throw error;
   }
+  deps.nudgeRelay();
 };
 
 export const outboundSteps = [validateRequest, checkRole, validatePayload, buildEnvelope, checkContract, checkReply, checkLegalBasis, store] as const;
