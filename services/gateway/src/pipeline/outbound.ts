@@ -3,8 +3,8 @@ import { Refusal } from '../domain/errors.ts';
 import { newEnvelope, type Envelope } from '../domain/envelope.ts';
 import type { MessageTypeRule } from '../domain/contracts.ts';
 import { planMessage, type ConversationPlan } from '../domain/conversation.ts';
-import { assertConsentCovers } from '../domain/consent.ts';
-import { ConversationChanged, type ConversationRecord } from '../data/conversations.ts';
+import { assertConsentCovers, type Consent } from '../domain/consent.ts';
+import { ConversationChanged, type PlanningState } from '../data/conversations.ts';
 import type { MessageRecord } from '../data/messages.ts';
 import type { Caller, Parts } from '../parts.ts';
 import { runSteps, type Step } from './steps.ts';
@@ -32,8 +32,9 @@ interface OutboundContext {
   request: Record<string, unknown>;
   rule?: MessageTypeRule;
   envelope?: Envelope;
+  /** Read by lookUp for the checks after it. */
+  lookups?: PlanningState & { original: MessageRecord | null; consent: Consent | null };
   plan?: ConversationPlan;
-  existing?: ConversationRecord | null;
   stored?: MessageRecord;
 }
 
@@ -67,19 +68,31 @@ const buildEnvelope: Step<OutboundContext, OutboundDeps> = (ctx, deps) => {
   );
 };
 
-/** The model, the conversation's state and a valid partner agreement allow it. */
-const checkContract: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => {
+/**
+ * What the checks below read, side by side rather than one after the other: the conversation with
+ * its started deadlines, the message replied to, the consent named.
+ */
+const lookUp: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => {
   const e = ctx.envelope!;
-  const { existing, started } = await deps.conversations.planningState(e.conversationId);
-  ctx.plan = planMessage(deps.contracts, e, existing, started);
-  ctx.existing = existing;
+  const [planning, original, consent] = await Promise.all([
+    deps.conversations.planningState(e.conversationId),
+    e.inReplyTo ? deps.messages.find(e.inReplyTo) : null,
+    ctx.rule!.legalBasis.kind === 'consent' && e.consentId ? deps.consents.find(e.consentId) : null,
+  ]);
+  ctx.lookups = { ...planning, original, consent };
+};
+
+/** The model, the conversation's state and a valid partner agreement allow it. */
+const checkContract: Step<OutboundContext, OutboundDeps> = (ctx, deps) => {
+  const { existing, started } = ctx.lookups!;
+  ctx.plan = planMessage(deps.contracts, ctx.envelope!, existing, started);
 };
 
 /** A reply names a message of this conversation that we received. */
-const checkReply: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => {
+const checkReply: Step<OutboundContext, OutboundDeps> = (ctx) => {
   const e = ctx.envelope!;
   if (!e.inReplyTo) return;
-  const original = await deps.messages.find(e.inReplyTo);
+  const { original } = ctx.lookups!;
   if (!original || original.direction !== 'in' || original.conversationId !== e.conversationId) {
     throw new Refusal('reply_unknown', 'inReplyTo names no message this node received in the conversation');
   }
@@ -90,15 +103,15 @@ const checkReply: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => {
  * citizen, purpose, recipient and the information sent; nothing under a consent or in reply goes
  * into a conversation whose consent was withdrawn.
  */
-const checkLegalBasis: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => {
+const checkLegalBasis: Step<OutboundContext, OutboundDeps> = (ctx, deps) => {
   const rule = ctx.rule!;
   const e = ctx.envelope!;
-  if (rule.legalBasis.kind !== 'statute' && ctx.existing?.restricted) {
+  if (rule.legalBasis.kind !== 'statute' && ctx.lookups!.existing?.restricted) {
     throw new Refusal('consent_withdrawn', 'data in this conversation was shared under a consent that has been withdrawn');
   }
   if (rule.legalBasis.kind !== 'consent') return;
   if (!e.consentId) throw new Refusal('consent_missing', `${e.type} needs consentId (${rule.legalBasis.reference})`);
-  assertConsentCovers(await deps.consents.find(e.consentId), e, rule, deps.now());
+  assertConsentCovers(ctx.lookups!.consent, e, rule, deps.now());
 };
 
 /**
@@ -119,7 +132,7 @@ const store: Step<OutboundContext, OutboundDeps> = async (ctx, deps) => {
   deps.nudgeRelay();
 };
 
-export const outboundSteps = [validateRequest, checkRole, validatePayload, buildEnvelope, checkContract, checkReply, checkLegalBasis, store] as const;
+export const outboundSteps = [validateRequest, checkRole, validatePayload, buildEnvelope, lookUp, checkContract, checkReply, checkLegalBasis, store] as const;
 
 /** What a refusal's audit entry may say of the request: only a valid type name and municipality code, never raw input. */
 function refusedDetail(deps: OutboundDeps, request: Record<string, unknown>) {
