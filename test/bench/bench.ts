@@ -105,28 +105,33 @@ async function startNode(federation: TestFederation, code: string): Promise<Benc
   };
 }
 
-/** When each of the given outbound messages was delivered (receipt verified), read from the sender's database. */
-async function deliveredAtOf(node: BenchNode, ids: string[]): Promise<Map<string, number>> {
+/** One query on a node's database, on a connection of its own. */
+async function queryNode<Row extends pg.QueryResultRow>(node: BenchNode, sql: string, values: unknown[]): Promise<Row[]> {
   const client = new pg.Client({ connectionString: node.databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ id: string; at: Date }>(`SELECT id, "deliveredAt" AS at FROM "Message" WHERE id = ANY($1) AND "deliveredAt" IS NOT NULL`, [ids]);
-    return new Map(rows.map((r) => [r.id, r.at.getTime()]));
+    return (await client.query<Row>(sql, values)).rows;
   } finally {
     await client.end();
   }
 }
 
+/**
+ * A time per message id, read from a node's database (`sql` selects `id` and `at` for the ids in
+ * `$1`). A row without one (a row the relay has not marked yet, it marks in the background) is left out.
+ */
+async function timesOf(node: BenchNode, sql: string, ids: string[]): Promise<Map<string, number>> {
+  const rows = await queryNode<{ id: string; at: Date | null }>(node, sql, [ids]);
+  return new Map(rows.filter((r) => r.at !== null).map((r) => [r.id, r.at!.getTime()]));
+}
+
+/** When each of the given outbound messages was delivered (receipt verified), read from the sender's database. */
+const deliveredAtOf = (node: BenchNode, ids: string[]) => timesOf(node, `SELECT id, "deliveredAt" AS at FROM "Message" WHERE id = ANY($1)`, ids);
+
 /** Only counted while waiting, so the bench's own polling costs the database little. */
 async function countDelivered(node: BenchNode, ids: string[]): Promise<number> {
-  const client = new pg.Client({ connectionString: node.databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Message" WHERE id = ANY($1) AND "deliveredAt" IS NOT NULL`, [ids]);
-    return rows[0]!.n;
-  } finally {
-    await client.end();
-  }
+  const [row] = await queryNode<{ n: number }>(node, `SELECT count(*)::int AS n FROM "Message" WHERE id = ANY($1) AND "deliveredAt" IS NOT NULL`, [ids]);
+  return row!.n;
 }
 
 /**
@@ -200,26 +205,16 @@ async function paced(sender: BenchNode, receiver: BenchNode, body: string): Prom
 
 /**
  * Where a paced message's time went, from both nodes' databases: the median of each stage and its
- * 99th percentile. Stages: POST → published by the sender's relay (API, group commit, relay, seal,
- * broker confirm), → received (broker, decrypt, verify, checks), → receipt published (store,
+ * 99th percentile. Stages: POST → stored (the store's transaction began: API, look-ups), →
+ * published by the sender's relay (group commit, relay, seal, broker confirm), → received (broker, decrypt, verify, checks), → receipt published (store,
  * recipient's relay), → delivered (broker, receipt verified, marked at the sender).
  */
 async function stages(sender: BenchNode, receiver: BenchNode, postedAt: Map<string, number>): Promise<string> {
   const ids = [...postedAt.keys()];
-  const at = async (node: BenchNode, sql: string) => {
-    const client = new pg.Client({ connectionString: node.databaseUrl });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ id: string; at: Date | null }>(sql, [ids]);
-      // A row may not be marked yet (the relay marks in the background): that message counts in no step after it.
-      return new Map(rows.filter((r) => r.at !== null).map((r) => [r.id, r.at!.getTime()]));
-    } finally {
-      await client.end();
-    }
-  };
+  const at = (node: BenchNode, sql: string) => timesOf(node, sql, ids);
   const stored = await at(sender, `SELECT id, "createdAt" AS at FROM "Message" WHERE id = ANY($1)`);
   const sent = await at(sender, `SELECT id, "sentAt" AS at FROM "Message" WHERE id = ANY($1)`);
-  const delivered = await at(sender, `SELECT id, "deliveredAt" AS at FROM "Message" WHERE id = ANY($1)`);
+  const delivered = await deliveredAtOf(sender, ids);
   const received = await at(receiver, `SELECT id, "receivedAt" AS at FROM "Message" WHERE id = ANY($1)`);
   const receipted = await at(receiver, `SELECT envelope->>'inReplyTo' AS id, "publishedAt" AS at FROM "OutboxEntry" WHERE kind = 'receipt' AND envelope->>'inReplyTo' = ANY($1)`);
   const marks: [string, Map<string, number>][] = [['stored', stored], ['published', sent], ['received', received], ['receipt published', receipted], ['delivered', delivered]];

@@ -145,17 +145,21 @@ async function logRows(tx: Tx, consentEntries: ConsentEntryInput[], consentAt: D
 }
 
 /**
- * Stores a message with its log entries. A type's handler (`within`) works between the message
- * and its entries, which then follow in a statement of their own: its work may be what they record.
+ * Stores a message with its log entries (`storeStatement`). A type's handler (`within`) works
+ * between the message and its entries, which then follow in a statement of their own: its work may
+ * be what they record.
  */
 async function storeWithLogs(
   tx: Tx,
-  store: (logs?: LogRows) => Promise<void>,
+  e: Envelope,
+  message: Parameters<typeof storeMessage>[2],
+  queued: Parameters<typeof storeMessage>[3],
+  plan: ConversationPlan | undefined,
   within: WithinStore | undefined,
   logs: () => Promise<LogRows>,
 ): Promise<void> {
-  if (!within) return store(await logs());
-  await store();
+  if (!within) return storeMessage(tx, e, message, queued, plan, await logs());
+  await storeMessage(tx, e, message, queued, plan);
   await within(tx);
   const { consents, audits } = await logs();
   await sqlOf(tx).execute(`WITH c AS (${consentRowsInsert(1)}) ${auditRowsInsert(2)}`, [JSON.stringify(consents), JSON.stringify(audits)]);
@@ -189,8 +193,7 @@ export class MessageRepository {
    */
   async storeOutbound(envelope: Envelope, audit?: AuditEvent, plan?: ConversationPlan, within?: WithinStore): Promise<MessageRecord> {
     return this.commit(async (tx) => {
-      const store = (logs?: LogRows) => storeMessage(tx, envelope, { direction: 'out', status: 'queued' }, { kind: 'message', envelope }, plan, logs);
-      await storeWithLogs(tx, store, within, () => logRows(tx, [], new Date(), audit));
+      await storeWithLogs(tx, envelope, { direction: 'out', status: 'queued' }, { kind: 'message', envelope }, plan, within, () => logRows(tx, [], new Date(), audit));
       return queuedRecord(envelope);
     });
   }
@@ -211,8 +214,7 @@ export class MessageRepository {
     try {
       await this.commit(async (tx) => {
         const message = { direction: 'in' as const, status: 'accepted' as const, jws, receivedAt: now, signingKid: extras.signingKid };
-        const store = (logs?: LogRows) => storeMessage(tx, envelope, message, { kind: 'receipt', envelope: receipt }, plan, logs);
-        await storeWithLogs(tx, store, extras.within, () => logRows(tx, extras.consentEntries, now, audit));
+        await storeWithLogs(tx, envelope, message, { kind: 'receipt', envelope: receipt }, plan, extras.within, () => logRows(tx, extras.consentEntries, now, audit));
       });
       return true;
     } catch (error) {

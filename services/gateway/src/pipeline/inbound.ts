@@ -215,7 +215,7 @@ const validatePayload: Step<InboundContext, InboundDeps> = (ctx, deps) => {
 };
 
 /** The model, the conversation's state and a valid partner agreement allow it: the same rules as on send. */
-const checkContract: Step<InboundContext, InboundDeps> = async (ctx, deps) => {
+const checkContract: Step<InboundContext, InboundDeps> = (ctx, deps) => {
   const { existing, started } = ctx.lookups!;
   ctx.plan = planMessage(deps.contracts, ctx.envelope!, existing, started);
 };
